@@ -1,0 +1,106 @@
+"""Texts in, unit-norm float32 vectors out, in the order the texts came."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Embedder"]
+
+# Measured here (2 noisy AMD EPYC cores, prompts of 20-400 chars): MiniLM runs ~2x faster at
+# batch 16-32 than at 256, because attention cost grows with the padded length; the static
+# model has no padding and gains from large batches up to ~1024.
+_DEFAULT_BATCH = {"transformer": 32, "static": 1024}
+
+
+class Embedder:
+    """Turns normalised texts into unit-norm float32 vectors.
+
+    Texts are sorted by length before batching, so each batch pads to a similar length,
+    and the rows are put back in input order. Feed it `normalize_text` output: the model
+    sees exactly what it is given.
+
+    Throughput measured on this project's 2-core CPU machines (real prompts of 20-400
+    characters, median 125, after `normalize_text`; a shared machine, so +-30%):
+    ``minilm`` ~140 prompts/s at batch 32 (~90/s when the same batches are not sorted by
+    length, ~40-55/s at batch 256); ``static`` ~15,000 prompts/s at batch 1024.
+
+    Args:
+        model: a SentenceTransformer, typically from `embedder.load_model`.
+        batch_size: texts per forward pass; None picks 32 for a transformer and 1024 for a
+            static-embedding model.
+        show_progress: show a progress bar over batches.
+    """
+
+    def __init__(self, model: Any, *, batch_size: int | None = None, show_progress: bool = False):
+        if batch_size is None:
+            batch_size = _DEFAULT_BATCH["static" if _is_static(model) else "transformer"]
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+        dim = model.get_embedding_dimension()
+        if not dim:
+            raise ValueError(f"Model {type(model).__name__} does not report its embedding dimension.")
+        self.model = model
+        self.batch_size = batch_size
+        self.show_progress = show_progress
+        self._dim = int(dim)
+
+    @property
+    def dim(self) -> int:
+        """Length of each vector (384 for MiniLM, the PCA dimensions for the static model)."""
+        return self._dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed `texts`.
+
+        Args:
+            texts: a list (or other sequence) of strings; not a single string.
+
+        Returns:
+            Array of shape (len(texts), dim), float32, row i for texts[i], each row of L2
+            norm 1, except all-zero rows for texts the model has no tokens for (possible with
+            the static model, e.g. the empty string): those stay zero, never NaN.
+        """
+        if isinstance(texts, str):
+            raise TypeError("Embedder.encode takes a list of strings, not one string; wrap it: encode([text]).")
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{i}] is {type(text).__name__}, not str.")
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        order = np.argsort(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)), kind="stable")
+        batches = range(0, len(order), self.batch_size)
+        if self.show_progress:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(batches, desc="Embedding", unit="batch")
+        for start in batches:
+            rows = order[start : start + self.batch_size]
+            # Normalise here in float32 rather than in the model: the static model computes in
+            # float16, where normalising an all-zero row divides 0 by 0 and yields NaN.
+            vectors = self.model.encode(
+                [texts[i] for i in rows],
+                batch_size=self.batch_size,
+                normalize_embeddings=False,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[rows] = vectors
+        return _unit_rows(out)
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Scale each row to L2 norm 1 in place; all-zero rows stay zero."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.divide(vectors, norms, out=vectors, where=norms > 0)
+    return vectors
+
+
+def _is_static(model: Any) -> bool:
+    """True when the model's first module is a static (bag-of-tokens) embedding."""
+    try:
+        first = model[0]
+    except (TypeError, IndexError, KeyError):
+        return False
+    return type(first).__name__ == "StaticEmbedding"

@@ -1,0 +1,72 @@
+"""Nearest neighbours restricted to a group (an account's own prompts).
+
+Small groups are searched exactly with one matrix product each; a group larger
+than ``exact_max`` gets its own faiss index (same factory rules as the day's
+index), so the cost stays near-linear in the number of prompts rather than
+quadratic in the largest account.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.neighbours import build_index, self_knn
+
+
+def knn_within_groups(
+    vectors: np.ndarray,
+    rows: np.ndarray,
+    groups: np.ndarray,
+    *,
+    k: int,
+    exact_max: int = 4_096,
+    factory: str = "auto",
+    nprobe: int = 16,
+    ef_search: int = 64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Neighbour pairs among the members of each group.
+
+    Args:
+        vectors: (n_vectors, d) unit-norm vectors.
+        rows: for each member, its row in ``vectors`` (members may share a row).
+        groups: for each member, its group code; members must be sorted by group.
+        k: neighbours per member (fewer in small groups).
+        exact_max: largest group searched exactly.
+        factory, nprobe, ef_search: index settings for larger groups.
+
+    Returns:
+        (source, target, similarity): member positions and cosine, one entry per pair found.
+    """
+    if len(groups) and np.any(np.diff(groups) < 0):
+        raise ValueError("members must be sorted by group")
+    bounds = np.flatnonzero(np.diff(groups)) + 1
+    starts = np.concatenate([[0], bounds]).astype(np.int64)
+    stops = np.concatenate([bounds, [len(groups)]]).astype(np.int64)
+    src, dst, sim = [], [], []
+    for start, stop in zip(starts, stops):
+        size = stop - start
+        if size < 2:
+            continue
+        x = np.ascontiguousarray(vectors[rows[start:stop]], dtype=np.float32)
+        kk = min(k, size - 1)
+        if size <= exact_max:
+            s, j = _exact_self_knn(x, kk)
+        else:
+            index = build_index(x, factory=factory, nprobe=nprobe, ef_search=ef_search)
+            s, j = self_knn(index, x, k=kk)
+        valid = j >= 0
+        src.append(np.repeat(np.arange(size), kk)[valid.ravel()] + start)
+        dst.append(j[valid] + start)
+        sim.append(s[valid])
+    if not src:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(src), np.concatenate(dst), np.concatenate(sim).astype(np.float32)
+
+
+def _exact_self_knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    gram = x @ x.T
+    np.fill_diagonal(gram, -np.inf)
+    part = np.argpartition(-gram, k - 1, axis=1)[:, :k]
+    sims = np.take_along_axis(gram, part, axis=1)
+    order = np.lexsort((part, -sims), axis=1)  # best first; ties by id, for determinism
+    return np.take_along_axis(sims, order, axis=1), np.take_along_axis(part, order, axis=1)

@@ -1,0 +1,142 @@
+"""Typed options of the daily job.
+
+These dataclasses are the schema Hydra checks ``conf/`` against (registered in
+:mod:`job.wiring`), so a misspelt key fails at compose time, and they are also
+the plain typed objects the components receive: no component sees a Hydra config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class ColumnsOptions:
+    """Names of the input columns."""
+
+    account_id: str = "account_id"
+    timestamp: str = "timestamp"
+    prompt: str = "prompt"
+
+
+@dataclass
+class InputOptions:
+    """Where the day's traffic comes from.
+
+    ``path`` null means the built-in demo day (``demo_users`` ordinary users,
+    ``demo_seed``), generated into the output folder.
+    """
+
+    path: Optional[str] = None
+    format: str = "auto"  # auto | parquet | jsonl | csv
+    columns: ColumnsOptions = field(default_factory=ColumnsOptions)
+    chunk_rows: int = 50_000
+    max_prompt_chars: int = 20_000
+    demo_users: int = 300
+    demo_seed: int = 0
+
+
+@dataclass
+class EmbedderOptions:
+    """The sentence embedder and its model-specific cosine thresholds."""
+
+    name: str = "static"  # static | minilm
+    device: str = "cpu"  # cpu | cuda | auto
+    batch_size: int = 1024
+    cache_dir: Optional[str] = None
+    static_dims: int = 256
+    max_seq_length: Optional[int] = None
+    # Cosine at which two prompts count as the same prompt; static cosines run higher.
+    duplicate_similarity: float = 0.95
+
+
+@dataclass
+class IndexOptions:
+    """The faiss index of the day's prompt vectors and the neighbour searches on it."""
+
+    factory: str = "auto"  # a faiss factory string, or auto (Flat up to flat_max, else IVF-SQ8)
+    flat_max: int = 50_000
+    nprobe: int = 16
+    ef_search: int = 64
+    k: int = 10  # neighbours across all accounts
+    within_account_k: int = 5  # neighbours among an account's own prompts
+    exact_max: int = 4_096  # accounts up to this many distinct prompts are searched exactly
+
+
+@dataclass
+class TopicsOptions:
+    """The topic codebook (k-means cells)."""
+
+    n_cells: int = 256
+    min_points_per_cell: int = 39
+    n_iter: int = 20
+    sample_max: int = 100_000
+    codebook: Optional[str] = None  # a saved codebook.npy to use instead of training on the day
+    # Cells are assigned on each prompt's topic words: function and request words are dropped, and so
+    # are words in template_word_share (and template_word_min_count) of its template group's prompts.
+    topic_words_only: bool = True
+    template_word_share: float = 0.05
+    template_word_min_count: int = 3
+
+
+@dataclass
+class CoverageOptions:
+    """Topic diversity estimate (see scoring.coverage)."""
+
+    z: float = 2.0  # standard errors of doubt an account's topic diversity must clear
+    min_volume: int = 20  # accounts smaller than this do not set the typical reference
+
+
+@dataclass
+class TemplateOptions:
+    """Template sibling rules (see scoring.templating)."""
+
+    min_overlap: float = 0.6
+    affix_tokens: int = 5
+    min_template_size: int = 3
+    popular_accounts: int = 5  # prompts reached by this many accounts are not anyone's template
+
+
+@dataclass
+class ScoringOptions:
+    """Signals, score and flag thresholds."""
+
+    topics: TopicsOptions = field(default_factory=TopicsOptions)
+    coverage: CoverageOptions = field(default_factory=CoverageOptions)
+    templates: TemplateOptions = field(default_factory=TemplateOptions)
+    coverage_weight: float = 0.6
+    threshold: float = 0.35
+    min_prompts: int = 20
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        checks = {
+            "scoring.coverage_weight must be in [0, 1]": 0.0 <= self.coverage_weight <= 1.0,
+            "scoring.threshold must be in [0, 1]": 0.0 <= self.threshold <= 1.0,
+            "scoring.coverage.z must be >= 0": self.coverage.z >= 0,
+            "scoring.templates.min_overlap must be in (0, 1]": 0.0 < self.templates.min_overlap <= 1.0,
+            "scoring.templates.min_template_size must be >= 2": self.templates.min_template_size >= 2,
+            "scoring.templates.affix_tokens must be >= 1": self.templates.affix_tokens >= 1,
+        }
+        for message, ok in checks.items():
+            if not ok:
+                raise ValueError(message)
+
+
+@dataclass
+class OutputOptions:
+    """Where results go."""
+
+    dir: str = "outputs/run"
+
+
+@dataclass
+class DailyConfig:
+    """The whole daily job: the schema of ``conf/config.yaml``."""
+
+    input: InputOptions = field(default_factory=InputOptions)
+    embedder: EmbedderOptions = field(default_factory=EmbedderOptions)
+    index: IndexOptions = field(default_factory=IndexOptions)
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+    output: OutputOptions = field(default_factory=OutputOptions)

@@ -1,0 +1,210 @@
+"""The daily job: traffic -> embeddings -> index -> signals -> ranked verdicts.
+
+``run_day`` reads one day of traffic and writes, into the output folder,
+``accounts.parquet``/``accounts.csv`` (ranked verdicts), ``rejected.jsonl`` and
+``summary.json`` (written last). Every stage takes plain typed options.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from index.neighbours import build_index, resolve_factory, self_knn
+from index.within_groups import knn_within_groups
+from job.config import IndexOptions, InputOptions, ScoringOptions
+from job.ingest import Day, ingest
+from job.outputs import RejectedLog, write_json, write_table
+from scoring.coverage import cell_profiles, coverage_scores
+from scoring.popularity import prompt_reach
+from scoring.templating import template_groups
+from scoring.topic_text import topic_texts
+from scoring.topics import assign_cells, choose_n_cells, load_codebook, save_codebook, train_codebook
+from scoring.verdicts import AccountSignals, verdict_table
+from traffic.read import Columns, read_traffic
+
+
+class StageTimer:
+    """Wall time of each named stage, in seconds."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = round(time.perf_counter() - start, 3)
+
+
+@dataclass
+class Scored:
+    """The verdict table and facts about how it was made."""
+
+    table: pd.DataFrame
+    n_cells: int
+    index_factory: str
+    centroids: np.ndarray
+
+
+def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, duplicate_similarity: float,
+              model: dict, timer: StageTimer) -> Scored:
+    """Score every account of an ingested day (see the scoring package for each signal)."""
+    n_uids, n_accounts = len(day.vectors), len(day.accounts)
+    if n_uids < 2:
+        raise ValueError("the day has fewer than 2 distinct valid prompts: nothing to score")
+    keys = np.unique(day.row_account.astype(np.int64) * n_uids + day.row_uid)
+    node_account, node_uid = keys // n_uids, keys % n_uids
+
+    # Neighbours across all accounts (popularity) and within each account (template candidates).
+    with timer("index"):
+        factory = resolve_factory(index.factory, n_uids, flat_max=index.flat_max)
+        day_index = build_index(day.vectors, factory=factory, nprobe=index.nprobe, ef_search=index.ef_search)
+        nn_sims, nn_ids = self_knn(day_index, day.vectors, k=min(index.k, n_uids - 1))
+        reach = prompt_reach(node_uid, node_account, nn_ids, nn_sims, n_uids=n_uids, n_accounts=n_accounts,
+                             min_similarity=duplicate_similarity)
+        within = knn_within_groups(day.vectors, node_uid, node_account, k=index.within_account_k,
+                                   exact_max=index.exact_max, factory=index.factory,
+                                   nprobe=index.nprobe, ef_search=index.ef_search)
+
+    # Templates: prompt skeletons an account refills.
+    with timer("templates"):
+        popular = reach >= scoring.templates.popular_accounts
+        groups = template_groups(
+            day.tokens, node_account, node_uid, within[:2], n_accounts=n_accounts, popular=popular,
+            min_overlap=scoring.templates.min_overlap, affix_tokens=scoring.templates.affix_tokens,
+            min_template_size=scoring.templates.min_template_size,
+        )
+
+    # Topic cells of what each prompt is about, and each account's spread over them.
+    with timer("topics"):
+        topics = scoring.topics
+        topic_vectors = day.vectors[node_uid]
+        if topics.topic_words_only:
+            texts = topic_texts(day.tokens, groups.group, node_uid, share=topics.template_word_share,
+                                min_count=topics.template_word_min_count)
+            if texts:
+                topic_vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
+        if topics.codebook:
+            centroids = load_codebook(topics.codebook, model=model)
+        else:
+            k = choose_n_cells(len(topic_vectors), n_cells=topics.n_cells, min_points_per_cell=topics.min_points_per_cell)
+            centroids = train_codebook(topic_vectors, n_cells=k, n_iter=topics.n_iter,
+                                       sample_max=topics.sample_max, seed=scoring.seed)
+        node_cell = assign_cells(topic_vectors, centroids)
+        profile = cell_profiles(node_account, node_cell, n_accounts=n_accounts, n_cells=len(centroids))
+        cover = coverage_scores(profile, cell_weights=np.bincount(node_cell, minlength=len(centroids)),
+                                z=scoring.coverage.z, min_volume=scoring.coverage.min_volume)
+
+    with timer("verdicts"):
+        first, last = _time_range(day.row_account, day.row_time, n_accounts)
+        signals = AccountSignals(
+            account_id=day.accounts,
+            n_prompts=np.bincount(day.row_account, minlength=n_accounts),
+            n_distinct=profile.n_distinct, cells=profile.cells, diversity=cover.diversity,
+            typical_cells=cover.typical_cells, typical_diversity=cover.typical_diversity,
+            day_diversity=cover.day_diversity, coverage=cover.coverage, templating=groups.templating,
+            n_templates=groups.n_templates, top_share=groups.top_share, top_template=groups.top_template,
+            popular_share=np.bincount(node_account, weights=popular[node_uid], minlength=n_accounts)
+            / np.maximum(profile.n_distinct, 1),
+            first_seen=first, last_seen=last,
+        )
+        table = verdict_table(signals, n_cells=len(centroids), coverage_weight=scoring.coverage_weight,
+                              threshold=scoring.threshold, min_prompts=scoring.min_prompts)
+    return Scored(table=table, n_cells=len(centroids), index_factory=factory, centroids=centroids)
+
+
+def run_day(
+    *,
+    source: str | Path,
+    output_dir: str | Path,
+    embed,
+    dim: int,
+    model: dict,
+    read: InputOptions,
+    index: IndexOptions,
+    scoring: ScoringOptions,
+    duplicate_similarity: float,
+    config: dict | None = None,
+    progress: bool = True,
+) -> dict:
+    """Score one traffic file and write the results; returns the summary.
+
+    Args:
+        source: the traffic file.
+        output_dir: folder for the results (created).
+        embed: texts -> (n, dim) unit-norm float32 vectors (an ``embedder.Embedder.encode``).
+        dim: embedding dimension.
+        model: the embedder's identity (``embedder.model_identity``), recorded in the summary.
+        read, index, scoring: options (see ``job.config``).
+        duplicate_similarity: cosine at which two prompts count as the same prompt.
+        config: the resolved configuration to record in the summary.
+        progress: show progress bars.
+
+    Raises:
+        traffic.read.InputError: missing file or column (nothing is written).
+    """
+    out = Path(output_dir)
+    timer = StageTimer()
+    started = time.time()
+    cols = Columns(read.columns.account_id, read.columns.timestamp, read.columns.prompt)
+    rejected = None
+    try:
+        with timer("read_embed"):
+            # The reader checks the file and its columns up front: a bad input fails before anything is written.
+            chunks = read_traffic(source, columns=cols, file_format=read.format, chunk_rows=read.chunk_rows,
+                                  max_prompt_chars=read.max_prompt_chars)
+            out.mkdir(parents=True, exist_ok=True)
+            rejected = RejectedLog(out / "rejected.jsonl", source=str(source))
+            day = ingest(chunks, embed=embed, dim=dim, reject=rejected, progress=progress)
+        scored = score_day(day, embed=embed, index=index, scoring=scoring, duplicate_similarity=duplicate_similarity,
+                           model=model, timer=timer)
+        with timer("write"):
+            rejected.commit()
+            write_table(scored.table, out, "accounts")
+            save_codebook(scored.centroids, out / "codebook.npy", model=model)
+    except BaseException:
+        if rejected is not None:
+            rejected.discard()
+        raise
+    summary = _summary(day, scored, source=source, model=model, config=config, timer=timer, started=started)
+    write_json(summary, out / "summary.json")
+    return summary
+
+
+def _summary(day: Day, scored: Scored, *, source, model: dict, config: dict | None, timer: StageTimer, started: float) -> dict:
+    table = scored.table
+    return {
+        "input": str(source),
+        "rows_read": day.rows_read,
+        "rows_valid": int(len(day.row_uid)),
+        "rows_rejected": int(sum(day.rejected.values())),
+        "rows_rejected_by_reason": dict(sorted(day.rejected.items())),
+        "distinct_prompts": int(len(day.vectors)),
+        "accounts_scored": int(len(table)),
+        "accounts_flagged": int(table["flagged"].sum()),
+        "top_accounts": table.head(10)[["account_id", "score", "flagged"]].to_dict(orient="records"),
+        "index_factory": scored.index_factory,
+        "topic_cells": scored.n_cells,
+        "stage_seconds": timer.seconds,
+        "total_seconds": round(time.time() - started, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "model": model,
+        "config": config,
+    }
+
+
+def _time_range(row_account: np.ndarray, row_time: np.ndarray, n_accounts: int) -> tuple[np.ndarray, np.ndarray]:
+    first = np.full(n_accounts, np.inf)
+    last = np.full(n_accounts, -np.inf)
+    np.minimum.at(first, row_account, row_time)
+    np.maximum.at(last, row_account, row_time)
+    return first, last

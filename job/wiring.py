@@ -1,0 +1,49 @@
+"""The one place where a Hydra config becomes objects and a call to the daily job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+from job.config import DailyConfig
+
+
+def register_configs() -> None:
+    """Register the schema that ``conf/config.yaml`` is checked against (idempotent)."""
+    ConfigStore.instance().store(name="daily_schema", node=DailyConfig)
+
+
+def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
+    """Run the daily job described by a composed config; returns its summary."""
+    from embedder import Embedder, load_model, model_identity
+    from job.daily import run_day
+    from traffic.read import read_traffic
+
+    options: DailyConfig = OmegaConf.to_object(cfg)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    out = Path(options.output.dir)
+    source = options.input.path
+    if source is None:
+        source = _write_demo_day(out, n_users=options.input.demo_users, seed=options.input.demo_seed)
+    else:
+        # Fail on a missing file or column before the model loads (seconds) or anything is written.
+        read_traffic(source, file_format=options.input.format)
+    emb = options.embedder
+    model = load_model(emb.name, device=emb.device, cache_dir=emb.cache_dir, static_dims=emb.static_dims,
+                       max_seq_length=emb.max_seq_length)
+    embedder = Embedder(model, batch_size=emb.batch_size, show_progress=False)
+    return run_day(
+        source=source, output_dir=out, embed=embedder.encode, dim=embedder.dim,
+        model=model_identity(emb.name, model), read=options.input, index=options.index,
+        scoring=options.scoring, duplicate_similarity=emb.duplicate_similarity,
+        config=resolved, progress=progress,
+    )
+
+
+def _write_demo_day(out: Path, *, n_users: int, seed: int) -> Path:
+    from traffic.demo import write_demo_day
+
+    out.mkdir(parents=True, exist_ok=True)
+    return write_demo_day(out / "demo_traffic.parquet", n_users=n_users, seed=seed)

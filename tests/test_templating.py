@@ -1,0 +1,89 @@
+"""Template mining: siblings robust to slot length, readable skeletons, popular prompts ignored."""
+
+import itertools
+
+import numpy as np
+
+from scoring.templating import SLOT, align_template, template_groups
+from scoring.tokens import TokenStore, tokenize
+
+
+def mine(accounts: dict[str, list[str]], popular_texts=(), **kw):
+    store, node_account, node_uid = TokenStore(), [], []
+    texts = []
+    for code, (_, prompts) in enumerate(sorted(accounts.items())):
+        for p in prompts:
+            node_account.append(code)
+            node_uid.append(store.add(p))
+            texts.append(p)
+    node_account, node_uid = np.array(node_account), np.array(node_uid)
+    # Every pair within an account is a candidate: this isolates the lexical rules from the index.
+    pairs = [(i, j) for i, j in itertools.permutations(range(len(node_uid)), 2) if node_account[i] == node_account[j]]
+    src, dst = (np.array(x) for x in zip(*pairs))
+    popular = np.array([t in popular_texts for t in texts])
+    return store, template_groups(store, node_account, node_uid, (src, dst), n_accounts=len(accounts),
+                                  popular=popular, **kw)
+
+
+STORY = [
+    "Write a short story about dragons in the style of Hemingway.",
+    "Write a short story about a lonely lighthouse keeper in the style of Jane Austen.",
+    "Write a short story about quantum computers in the style of a noir detective novel.",
+    "Write a short story about bees in the style of Tolkien.",
+]
+FREE = [
+    "Could you tell me a tale where dragons appear, told the way Hemingway would?",
+    "I'd love a Jane Austen-ish piece about someone who keeps a lonely lighthouse.",
+    "Noir detective vibes please: something about quantum computers.",
+    "Tolkien fan here. Bees. Go!",
+]
+
+
+def test_a_templated_account_scores_higher_than_the_same_content_paraphrased():
+    _, groups = mine({"templated": STORY, "free": FREE})
+    assert groups.templating[1] == 1.0 and groups.n_templates[1] == 1
+    assert groups.templating[0] == 0.0
+
+
+def test_the_skeleton_is_reported_with_slots_whatever_their_length():
+    _, groups = mine({"a": STORY})
+    assert groups.top_template[0] == "write a short story about <*> in the style of <*>."
+
+
+def test_slot_length_does_not_break_siblings():
+    prompts = ["Explain RSA.", "Explain RSA encryption to a child.", "Explain the RSA encryption scheme step by step."]
+    _, groups = mine({"a": prompts})
+    assert groups.templating[0] == 1.0
+
+
+def test_long_slot_templates_are_caught_by_their_shared_opening():
+    article = "The council met on Tuesday to discuss {} and voted after a long debate about budgets, parks and roads."
+    prompts = [f"Summarize the following article in one sentence: {article.format(t)} {t} {t}" for t in
+               ("zoning", "bike lanes near the old harbour district", "school meals", "night buses")]
+    _, groups = mine({"a": prompts}, min_overlap=0.99)  # overlap alone cannot link them here
+    assert groups.templating[0] == 1.0
+
+
+def test_popular_prompts_are_nobodys_template():
+    jokes = ["Tell me a joke.", "Tell me a joke about cats.", "Tell me a joke about dogs."]
+    _, own = mine({"a": jokes})
+    _, shared = mine({"a": jokes}, popular_texts=set(jokes))
+    assert own.templating[0] == 1.0
+    assert shared.templating[0] == 0.0
+
+
+def test_two_prompts_are_not_yet_a_template():
+    _, groups = mine({"a": STORY[:2]})
+    assert groups.templating[0] == 0.0 and groups.top_template[0] == ""
+
+
+def test_alignment_marks_differing_runs_as_one_slot():
+    seqs = [np.array(s) for s in ([1, 2, 3, 4], [1, 9, 9, 9, 3, 4], [1, 3, 4, 7])]
+    assert align_template(seqs) == [1, SLOT, 3, 4, SLOT]
+
+
+def test_token_store_clips_long_prompts_to_head_and_tail():
+    store = TokenStore(head=4, tail=2)
+    i = store.add(" ".join(f"w{k}" for k in range(20)))
+    assert store.render(list(store.get(i))) == "w0 w1 w2 w3 … w18 w19"
+    assert tokenize("Hello, World!") == ["hello", ",", "world", "!"]
