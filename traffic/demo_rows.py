@@ -1,0 +1,44 @@
+"""The row every demo account emits, and where in the day its rows fall."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from traffic.demo_text import Rng
+
+DAY_SECONDS = 86_400
+"""Seconds in the day; every row's ``second`` is in [0, DAY_SECONDS)."""
+
+
+class Row(NamedTuple):
+    """One generated prompt: who sent it, when (second of the day), and its ground truth."""
+
+    account_id: str
+    second: int
+    prompt: str
+    kind: str
+    strategy: str
+    subject: str
+    subtopic: str
+
+
+def session_starts(rng: Rng, n: int, *, first_hour: float, last_hour: float) -> np.ndarray:
+    """Sorted UTC second-of-day starts for n sessions in a random timezone's local window."""
+    tz_hours = int(rng.integers(-8, 10))
+    local = rng.uniform(first_hour * 3600, last_hour * 3600, size=n)
+    return np.sort((local - tz_hours * 3600) % DAY_SECONDS)
+
+
+def session_sizes(rng: Rng, volume: int, n_sessions: int) -> np.ndarray:
+    """Split volume prompts at random over n_sessions sessions of at least one prompt each."""
+    return rng.multinomial(volume - n_sessions, np.full(n_sessions, 1.0 / n_sessions)) + 1
+
+
+def steady_seconds(rng: Rng, n: int) -> np.ndarray:
+    """n jittered, evenly spaced seconds across the whole day (a machine's steady rate)."""
+    spacing = DAY_SECONDS / n
+    seconds = (np.arange(n) + rng.random() + rng.uniform(-0.4, 0.4, size=n)) * spacing
+    return np.clip(seconds, 0, DAY_SECONDS - 1).astype(int)
+
