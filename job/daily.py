@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import logging
 import resource
 import time
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ import pandas as pd
 
 from index.neighbours import build_index, resolve_factory, self_knn
 from index.within_groups import knn_within_groups
-from job.config import IndexOptions, InputOptions, ScoringOptions
+from job.config import IndexOptions, InputOptions, ScoringOptions, TopicsOptions
 from job.ingest import Day, ingest
 from job.outputs import RejectedLog, write_json, write_table
 from scoring.coverage import cell_profiles, coverage_scores
@@ -30,8 +31,11 @@ from scoring.verdicts import AccountSignals, verdict_table
 from traffic.read import Columns, read_traffic
 
 
+log = logging.getLogger(__name__)
+
+
 class StageTimer:
-    """Wall time of each named stage, in seconds."""
+    """Wall time of each named stage, in seconds (also logged as each stage ends)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -43,6 +47,7 @@ class StageTimer:
             yield
         finally:
             self.seconds[stage] = round(time.perf_counter() - start, 3)
+            log.info("%s: %.1f s", stage, self.seconds[stage])
 
 
 @dataclass
@@ -61,49 +66,25 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
     n_uids, n_accounts = len(day.vectors), len(day.accounts)
     if n_uids < 2:
         raise ValueError("the day has fewer than 2 distinct valid prompts: nothing to score")
+    # A node is one distinct (account, prompt) pair; nodes are sorted by account.
     keys = np.unique(day.row_account.astype(np.int64) * n_uids + day.row_uid)
     node_account, node_uid = keys // n_uids, keys % n_uids
 
-    # Neighbours across all accounts (popularity) and within each account (template candidates).
     with timer("index"):
-        factory = resolve_factory(index.factory, n_uids, flat_max=index.flat_max)
-        day_index = build_index(day.vectors, factory=factory, nprobe=index.nprobe, ef_search=index.ef_search)
-        nn_sims, nn_ids = self_knn(day_index, day.vectors, k=min(index.k, n_uids - 1))
-        reach = prompt_reach(node_uid, node_account, nn_ids, nn_sims, n_uids=n_uids, n_accounts=n_accounts,
-                             min_similarity=duplicate_similarity)
-        within = knn_within_groups(day.vectors, node_uid, node_account, k=index.within_account_k,
-                                   exact_max=index.exact_max, factory=index.factory,
-                                   nprobe=index.nprobe, ef_search=index.ef_search)
-
-    # Templates: prompt skeletons an account refills.
+        factory, reach, within = _neighbours(day, node_account, node_uid, index=index,
+                                             duplicate_similarity=duplicate_similarity)
     with timer("templates"):
         popular = reach >= scoring.templates.popular_accounts
-        groups = template_groups(
-            day.tokens, node_account, node_uid, within[:2], n_accounts=n_accounts, popular=popular,
-            min_overlap=scoring.templates.min_overlap, affix_tokens=scoring.templates.affix_tokens,
-            min_template_size=scoring.templates.min_template_size,
-        )
-
-    # Topic cells of what each prompt is about, and each account's spread over them.
+        t = scoring.templates
+        groups = template_groups(day.tokens, node_account, node_uid, within, n_accounts=n_accounts,
+                                 popular=popular, min_overlap=t.min_overlap, affix_tokens=t.affix_tokens,
+                                 min_template_size=t.min_template_size)
     with timer("topics"):
-        topics = scoring.topics
-        topic_vectors = day.vectors[node_uid]
-        if topics.topic_words_only:
-            texts = topic_texts(day.tokens, groups.group, node_uid, share=topics.template_word_share,
-                                min_count=topics.template_word_min_count)
-            if texts:
-                topic_vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
-        if topics.codebook:
-            centroids = load_codebook(topics.codebook, model=model)
-        else:
-            k = choose_n_cells(len(topic_vectors), n_cells=topics.n_cells, min_points_per_cell=topics.min_points_per_cell)
-            centroids = train_codebook(topic_vectors, n_cells=k, n_iter=topics.n_iter,
-                                       sample_max=topics.sample_max, seed=scoring.seed)
-        node_cell = assign_cells(topic_vectors, centroids)
+        centroids, node_cell = _topic_cells(day, node_uid, groups.group, embed=embed, topics=scoring.topics,
+                                            model=model, seed=scoring.seed)
         profile = cell_profiles(node_account, node_cell, n_accounts=n_accounts, n_cells=len(centroids))
         cover = coverage_scores(profile, cell_weights=np.bincount(node_cell, minlength=len(centroids)),
                                 z=scoring.coverage.z, min_volume=scoring.coverage.min_volume)
-
     with timer("verdicts"):
         first, last = _time_range(day.row_account, day.row_time, n_accounts)
         signals = AccountSignals(
@@ -120,6 +101,39 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
         table = verdict_table(signals, n_cells=len(centroids), coverage_weight=scoring.coverage_weight,
                               threshold=scoring.threshold, min_prompts=scoring.min_prompts)
     return Scored(table=table, n_cells=len(centroids), index_factory=factory, centroids=centroids)
+
+
+def _neighbours(day: Day, node_account: np.ndarray, node_uid: np.ndarray, *, index: IndexOptions,
+                duplicate_similarity: float) -> tuple[str, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Each prompt's reach across all accounts, and neighbour pairs within each account."""
+    n_uids = len(day.vectors)
+    factory = resolve_factory(index.factory, n_uids, flat_max=index.flat_max)
+    day_index = build_index(day.vectors, factory=factory, nprobe=index.nprobe, ef_search=index.ef_search)
+    nn_sims, nn_ids = self_knn(day_index, day.vectors, k=min(index.k, n_uids - 1))
+    reach = prompt_reach(node_uid, node_account, nn_ids, nn_sims, n_uids=n_uids, n_accounts=len(day.accounts),
+                         min_similarity=duplicate_similarity)
+    src, dst, _ = knn_within_groups(day.vectors, node_uid, node_account, k=index.within_account_k,
+                                    exact_max=index.exact_max, factory=index.factory,
+                                    nprobe=index.nprobe, ef_search=index.ef_search)
+    return factory, reach, (src, dst)
+
+
+def _topic_cells(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions,
+                 model: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The codebook, and the topic cell of every node (assigned on its topic words)."""
+    topic_vectors = day.vectors[node_uid]
+    if topics.topic_words_only:
+        texts = topic_texts(day.tokens, node_group, node_uid, share=topics.template_word_share,
+                            min_count=topics.template_word_min_count)
+        if texts:
+            topic_vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
+    if topics.codebook:
+        centroids = load_codebook(topics.codebook, model=model)
+    else:
+        k = choose_n_cells(len(topic_vectors), n_cells=topics.n_cells, min_points_per_cell=topics.min_points_per_cell)
+        centroids = train_codebook(topic_vectors, n_cells=k, n_iter=topics.n_iter, sample_max=topics.sample_max,
+                                   seed=seed)
+    return centroids, assign_cells(topic_vectors, centroids)
 
 
 def run_day(

@@ -1,0 +1,86 @@
+"""The Hydra configs: every option composes, typos fail at compose time, the CLI behaves."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.errors import ConfigCompositionException
+from omegaconf import OmegaConf
+
+from job.config import DailyConfig
+from job.wiring import register_configs
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+ROOT = CONF.parent
+
+
+def compose_daily(*overrides: str):
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def options_of(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("group", ["input", "embedder", "index", "scoring"])
+def test_every_option_of_every_group_composes_into_typed_options(group, tmp_path):
+    for option in options_of(group):
+        cfg = compose_daily(f"{group}={option}", f"output.dir={tmp_path}")
+        typed = OmegaConf.to_object(cfg)
+        assert isinstance(typed, DailyConfig)
+        assert typed.output.dir == str(tmp_path)
+
+
+def test_exact_search_stays_selectable():
+    assert OmegaConf.to_object(compose_daily("index=flat")).index.factory == "Flat"
+
+
+@pytest.mark.parametrize("override", ["scoring.treshold=0.3", "index.nprob=4", "scoring.templates.min_overlapp=0.5"])
+def test_a_misspelt_key_fails_at_compose_time(override):
+    with pytest.raises(ConfigCompositionException):
+        compose_daily(override)
+
+
+def test_a_wrongly_typed_value_fails_at_compose_time():
+    with pytest.raises(ConfigCompositionException):
+        compose_daily("scoring.threshold=high")
+
+
+def test_an_out_of_range_threshold_is_refused_with_its_key_named():
+    cfg = compose_daily("scoring.threshold=1.5")
+    with pytest.raises(Exception, match="scoring.threshold must be in"):
+        OmegaConf.to_object(cfg)
+
+
+def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "score.py"), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_cli_missing_file_exits_nonzero_with_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    done = cli(f"input.path={tmp_path / 'nope.parquet'}", f"output.dir={out}")
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "nope.parquet" in errors[0]
+    assert not out.exists()
+
+
+def test_cli_missing_column_names_the_file_and_the_column(tmp_path):
+    path = tmp_path / "traffic.csv"
+    path.write_text("user,timestamp,prompt\na,1,hello\n")
+    done = cli(f"input.path={path}", f"output.dir={tmp_path / 'out'}")
+    assert done.returncode != 0
+    assert "traffic.csv" in done.stderr and "'account_id'" in done.stderr and "input.columns.account_id" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_scores_the_demo_day_with_no_input(tmp_path):
+    done = cli(f"output.dir={tmp_path}", "input.demo_users=60")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "accounts.csv").is_file() and (tmp_path / "summary.json").is_file()
+    assert "flagged" in done.stdout
