@@ -84,3 +84,20 @@ def test_cli_scores_the_demo_day_with_no_input(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "accounts.csv").is_file() and (tmp_path / "summary.json").is_file()
     assert "flagged" in done.stdout
+
+
+def test_cli_killed_mid_run_leaves_no_results(tmp_path):
+    """SIGKILL after the day is embedded, while it is being scored: no result file may look complete."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "score.py"), f"output.dir={tmp_path}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    try:
+        for line in proc.stdout:
+            if line.startswith("read_embed:"):
+                proc.kill()
+                break
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    assert proc.returncode == -9, "the run ended before it could be interrupted"
+    for name in ("accounts.csv", "accounts.parquet", "summary.json", "rejected.jsonl"):
+        assert not (tmp_path / name).exists(), name
