@@ -140,3 +140,40 @@ class DailyConfig:
     index: IndexOptions = field(default_factory=IndexOptions)
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
     output: OutputOptions = field(default_factory=OutputOptions)
+
+
+@dataclass
+class SimulateOptions:
+    """A labelled day simulated from real prompt corpora (see traffic.simulate)."""
+
+    corpus: str = "../shared/data/prompts"
+    split: str = "report"  # tune | report: the two never share a prompt
+    seed: int = 0
+    n_users: int = 1500
+    harvesters_per_strategy: int = 5
+    fleet_accounts: int = 60
+    tune_share: float = 0.5
+    day: str = "2026-11-27"
+
+
+@dataclass
+class EvalOptions:
+    """Where the evaluation reads and writes, and what it optimises in a sweep."""
+
+    out_dir: str = "outputs/eval"
+    cache_dir: str = "outputs/eval-cache"  # simulated days and per-account signals, reused across runs
+    traffic: Optional[str] = None  # a labelled day of your own (with labels), instead of simulating one
+    labels: Optional[str] = None  # account_id, label (benign|harvester), strategy, hard_negative
+    baselines: bool = True
+    optimized_metric: str = "eval/auroc"
+
+
+@dataclass
+class EvaluateConfig:
+    """The labelled evaluation: the schema of ``conf/evaluate.yaml``."""
+
+    simulate: SimulateOptions = field(default_factory=SimulateOptions)
+    embedder: EmbedderOptions = field(default_factory=EmbedderOptions)
+    index: IndexOptions = field(default_factory=IndexOptions)
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+    eval: EvalOptions = field(default_factory=EvalOptions)

@@ -33,6 +33,7 @@ class Day:
     row_account: np.ndarray  # int32 per valid row
     row_uid: np.ndarray  # int32 per valid row
     row_time: np.ndarray  # float64 epoch seconds per valid row
+    row_number: np.ndarray  # int64 1-based row of the file each valid row came from
     accounts: list[str]
     rows_read: int = 0
     rejected: Counter = field(default_factory=Counter)
@@ -47,7 +48,7 @@ class _Accumulator:
         self.vectors: list[np.ndarray] = []
         self.tokens = TokenStore()
         self.account_of: dict[str, int] = {}
-        self.rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, chunk: Chunk, embed: Callable[[list[str]], np.ndarray], reject: Callable[[Rejected], None]) -> None:
         new_texts: list[str] = []
@@ -76,7 +77,7 @@ class _Accumulator:
             (self.account_of.setdefault(chunk.account_id[i], len(self.account_of)) for i in kept),
             dtype=np.int64, count=len(kept),
         )
-        self.rows.append((accounts, uids[kept], chunk.timestamp[kept]))
+        self.rows.append((accounts, uids[kept], chunk.timestamp[kept], chunk.row[kept]))
 
     def finish(self, dim: int) -> Day:
         # Canonical prompt order: by digest, so a permuted file gives the same day.
@@ -91,7 +92,7 @@ class _Accumulator:
         code = np.empty(len(names), dtype=np.int64)
         for new, name in enumerate(names):
             code[self.account_of[name]] = new
-        parts = list(zip(*self.rows)) if self.rows else ([], [], [])
+        parts = list(zip(*self.rows)) if self.rows else ([], [], [], [])
         concat = lambda arrays, dt: np.concatenate(arrays).astype(dt) if arrays else np.zeros(0, dt)  # noqa: E731
         return Day(
             vectors=np.ascontiguousarray(vectors, dtype=np.float32),
@@ -99,6 +100,7 @@ class _Accumulator:
             row_account=code[concat(parts[0], np.int64)].astype(np.int32),
             row_uid=new_uid[concat(parts[1], np.int64)].astype(np.int32),
             row_time=concat(parts[2], np.float64),
+            row_number=concat(parts[3], np.int64),
             accounts=names,
         )
 

@@ -7,12 +7,13 @@ from pathlib import Path
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from job.config import DailyConfig
+from job.config import DailyConfig, EvaluateConfig
 
 
 def register_configs() -> None:
-    """Register the schema that ``conf/config.yaml`` is checked against (idempotent)."""
+    """Register the schemas ``conf/config.yaml`` and ``conf/evaluate.yaml`` are checked against (idempotent)."""
     ConfigStore.instance().store(name="daily_schema", node=DailyConfig)
+    ConfigStore.instance().store(name="evaluate_schema", node=EvaluateConfig)
 
 
 def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
@@ -47,3 +48,12 @@ def _write_demo_day(out: Path, *, n_users: int, seed: int) -> Path:
 
     out.mkdir(parents=True, exist_ok=True)
     return write_demo_day(out / "demo_traffic.parquet", n_users=n_users, seed=seed)
+
+
+def evaluate_from_config(cfg: DictConfig) -> dict[str, float]:
+    """Run the labelled evaluation described by a composed config; returns its metrics."""
+    from evaluation.run import evaluate
+
+    options: EvaluateConfig = OmegaConf.to_object(cfg)
+    return evaluate(simulate=options.simulate, embedder=options.embedder, index=options.index,
+                    scoring=options.scoring, options=options.eval)

@@ -1,0 +1,89 @@
+"""Per-account signals of a labelled day, computed once and cached on disk.
+
+A sweep trial that only changes the score's weight or thresholds must not
+re-embed or re-index anything: the signals (coverage, templating, volumes) are
+cached under a key made of everything they depend on — the traffic file's
+content hash, the embedder, the index and the signal options of the scoring
+config — and re-scored with :func:`rescore` in milliseconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from job.config import EmbedderOptions, IndexOptions, ScoringOptions
+from scoring.verdicts import combine
+
+SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templating"]
+# Options that only turn signals into a score: changing them never invalidates the cache.
+SCORE_ONLY = ("coverage_weight", "threshold", "min_prompts")
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """sha256 (first 16 hex) of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def signal_key(*, data: str, embedder: EmbedderOptions, index: IndexOptions, scoring: ScoringOptions) -> str:
+    """Cache key of the signals: data hash + every option they depend on."""
+    signal_options = {k: v for k, v in dataclasses.asdict(scoring).items() if k not in SCORE_ONLY}
+    parts = {"data": data, "embedder": dataclasses.asdict(embedder), "index": dataclasses.asdict(index),
+             "scoring": signal_options}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def cached_signals(
+    traffic: str | os.PathLike,
+    *,
+    cache_dir: str | os.PathLike,
+    embedder: EmbedderOptions,
+    index: IndexOptions,
+    scoring: ScoringOptions,
+    compute: Callable[[], tuple[pd.DataFrame, np.ndarray]],
+) -> tuple[pd.DataFrame, Path]:
+    """The signals table for ``traffic``, from the cache or from ``compute()`` (then stored).
+
+    Args:
+        traffic: the labelled day's traffic file.
+        cache_dir: folder of cached signals.
+        embedder, index, scoring: the options the signals depend on.
+        compute: returns (signals table with SIGNAL_COLUMNS, per-row vectors of the traffic file).
+
+    Returns:
+        (signals, path of the per-row vectors ``.npy`` beside them).
+    """
+    key = signal_key(data=file_digest(traffic), embedder=embedder, index=index, scoring=scoring)
+    folder = Path(cache_dir)
+    table_path, vectors_path = folder / f"signals-{key}.parquet", folder / f"vectors-{key}.npy"
+    if table_path.is_file() and vectors_path.is_file():
+        return pd.read_parquet(table_path), vectors_path
+    table, vectors = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = vectors_path.with_name(f".{vectors_path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, vectors)
+    os.replace(tmp, vectors_path)
+    tmp = table_path.with_name(f".{table_path.name}.tmp")
+    table[SIGNAL_COLUMNS].to_parquet(tmp, index=False)
+    os.replace(tmp, table_path)  # the table last: its presence means both are complete
+    return table[SIGNAL_COLUMNS].copy(), vectors_path
+
+
+def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, min_prompts: int) -> pd.DataFrame:
+    """Signals plus ``score`` and ``flagged`` under the given score options (no recomputation)."""
+    out = signals.copy()
+    out["score"] = combine(out["coverage"].to_numpy(), out["templating"].to_numpy(), coverage_weight=coverage_weight)
+    out["flagged"] = (out["score"] >= threshold) & (out["n_distinct"] >= min_prompts)
+    return out

@@ -1,0 +1,74 @@
+"""The labelled evaluation and its Hydra sweep, on a small labelled demo day (no corpora needed)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from evaluation import run as run_module
+from job.config import EmbedderOptions, EvalOptions, IndexOptions, ScoringOptions, SimulateOptions
+from traffic.demo import demo_day
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory):
+    frame = demo_day(n_users=80)
+    folder = tmp_path_factory.mktemp("labelled")
+    frame[["account_id", "timestamp", "prompt"]].to_parquet(folder / "traffic.parquet", index=False)
+    truth = frame.groupby("account_id").agg(kind=("kind", "first"), strategy=("strategy", "first")).reset_index()
+    truth["label"] = (truth["kind"] == "harvester").map({True: "harvester", False: "benign"})
+    truth["hard_negative"] = truth["kind"].isin(["enterprise", "student"])
+    truth.to_parquet(folder / "labels.parquet", index=False)
+    return folder
+
+
+def evaluate(labelled, tmp_path, **scoring):
+    options = EvalOptions(out_dir=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"),
+                          traffic=str(labelled / "traffic.parquet"), labels=str(labelled / "labels.parquet"),
+                          baselines=False)
+    return run_module.evaluate(simulate=SimulateOptions(), embedder=EmbedderOptions(), index=IndexOptions(),
+                               scoring=ScoringOptions(**scoring), options=options)
+
+
+def test_the_demo_harvesters_are_separated_and_results_written(labelled, tmp_path):
+    metrics = evaluate(labelled, tmp_path)
+    assert metrics["eval/auroc"] == 1.0
+    assert metrics["eval/n_harvesters"] == 5
+    assert metrics["eval/hard_negative_fpr"] == 0.0
+    saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert saved["eval/auroc"] == 1.0
+    assert "| detector |" in (tmp_path / "out" / "metrics.md").read_text()
+
+
+def test_changing_only_score_options_reuses_the_cached_signals(labelled, tmp_path, monkeypatch):
+    evaluate(labelled, tmp_path)
+
+    def recompute(*args, **kwargs):
+        raise AssertionError("signals were recomputed for a score-only change")
+
+    monkeypatch.setattr(run_module, "compute_signals", recompute)
+    strict = evaluate(labelled, tmp_path, threshold=0.99)
+    assert strict["eval/flagged_recall"] == 0.0
+    assert len(list((tmp_path / "cache").glob("signals-*.parquet"))) == 1
+
+
+def test_a_tiny_optuna_sweep_runs_end_to_end(labelled, tmp_path):
+    sweep = tmp_path / "multirun"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "-m", "hparams_search=score_optuna",
+         "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={sweep}", f"eval.traffic={labelled / 'traffic.parquet'}",
+         f"eval.labels={labelled / 'labels.parquet'}", f"eval.cache_dir={tmp_path / 'cache'}",
+         f"eval.out_dir={tmp_path / 'out'}"],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    best = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert set(best["best_params"]) == {"scoring.coverage_weight", "scoring.threshold", "scoring.min_prompts"}
+    assert 0.0 <= best["best_value"] <= 1.0
+    assert len(list((tmp_path / "cache").glob("signals-*.parquet"))) == 1, "trials share one signal computation"
