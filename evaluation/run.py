@@ -100,6 +100,7 @@ def evaluate(*, simulate: SimulateOptions, embedder: EmbedderOptions, index: Ind
     metrics = _metrics(scored, scored["score"].to_numpy(), flagged=scored["flagged"].to_numpy(bool), prefix="eval")
     precision, recall = metrics["eval/flagged_precision"], metrics["eval/flagged_recall"]
     metrics["eval/flagged_f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    metrics["eval/flagged_utility"] = flagged_utility(metrics)
     rows = {"detector": metrics}
     if options.baselines:
         for name, scores in _baselines(traffic, vectors_path, scored, simulate=simulate, embedder=embedder,
@@ -108,6 +109,15 @@ def evaluate(*, simulate: SimulateOptions, embedder: EmbedderOptions, index: Ind
             metrics.update({k.replace("eval/", f"baseline/{name}/", 1): v for k, v in rows[name].items()})
     _write(options, metrics, rows, scored)
     return metrics
+
+
+def flagged_utility(metrics: dict[str, float], *, max_fpr: float = 0.01, max_hard_fpr: float = 0.02) -> float:
+    """Recall of the ``flagged`` column, minus 10× every point of benign FPR over ``max_fpr`` and of
+    hard-negative FPR over ``max_hard_fpr``: the sweep objective that encodes the FPR budget."""
+    hard = metrics.get("eval/flagged_hard_negative_fpr", 0.0)
+    hard = 0.0 if hard != hard else hard  # NaN: the day has no hard negatives
+    return (metrics["eval/flagged_recall"] - 10 * max(0.0, metrics["eval/flagged_fpr"] - max_fpr)
+            - 10 * max(0.0, hard - max_hard_fpr))
 
 
 def _metrics(table: pd.DataFrame, scores: np.ndarray, *, flagged, prefix: str) -> dict[str, float]:

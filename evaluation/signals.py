@@ -36,11 +36,22 @@ def file_digest(path: str | os.PathLike) -> str:
     return h.hexdigest()[:16]
 
 
+def code_version() -> str:
+    """Hash of the source that computes signals, so a code change never reuses stale signals."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for folder in ("embedder", "index", "scoring", "job"):
+        for path in sorted((root / folder).glob("*.py")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def signal_key(*, data: str, embedder: EmbedderOptions, index: IndexOptions, scoring: ScoringOptions) -> str:
-    """Cache key of the signals: data hash + every option they depend on."""
+    """Cache key of the signals: data hash, code version and every option they depend on."""
     signal_options = {k: v for k, v in dataclasses.asdict(scoring).items() if k not in SCORE_ONLY}
-    parts = {"data": data, "embedder": dataclasses.asdict(embedder), "index": dataclasses.asdict(index),
-             "scoring": signal_options}
+    parts = {"data": data, "code": code_version(), "embedder": dataclasses.asdict(embedder),
+             "index": dataclasses.asdict(index), "scoring": signal_options}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

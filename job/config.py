@@ -86,6 +86,7 @@ class CoverageOptions:
 
     z: float = 2.0  # standard errors of doubt an account's topic diversity must clear
     min_volume: int = 20  # accounts smaller than this do not set the typical reference
+    softness: float = 0.15  # 0: clip to [0, 1]; > 0: logistic of this width (no ties at 0)
 
 
 @dataclass

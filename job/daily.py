@@ -84,7 +84,8 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
                                             model=model, seed=scoring.seed)
         profile = cell_profiles(node_account, node_cell, n_accounts=n_accounts, n_cells=len(centroids))
         cover = coverage_scores(profile, cell_weights=np.bincount(node_cell, minlength=len(centroids)),
-                                z=scoring.coverage.z, min_volume=scoring.coverage.min_volume)
+                                z=scoring.coverage.z, min_volume=scoring.coverage.min_volume,
+                                softness=scoring.coverage.softness)
     with timer("verdicts"):
         first, last = _time_range(day.row_account, day.row_time, n_accounts)
         signals = AccountSignals(

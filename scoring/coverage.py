@@ -70,7 +70,8 @@ def cell_profiles(node_account: np.ndarray, node_cell: np.ndarray, *, n_accounts
     )
 
 
-def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float = 2.0, min_volume: int = 20) -> Coverage:
+def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float = 2.0, min_volume: int = 20,
+                    softness: float = 0.0) -> Coverage:
     """Coverage in [0, 1] of every account (see the module docstring).
 
     Args:
@@ -78,6 +79,8 @@ def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float 
         cell_weights: distinct prompts of the day in each cell.
         z: standard errors of doubt an account's diversity must clear (>= 0).
         min_volume: accounts with fewer distinct prompts do not set the typical reference.
+        softness: 0 clips the log-scale position to [0, 1]; above 0 a logistic of that width,
+            centred half-way, keeps accounts below typical ranked instead of tied at 0.
     """
     if z < 0:
         raise ValueError("scoring.coverage.z must be >= 0")
@@ -98,9 +101,13 @@ def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float 
     diversity = 1.0 / bound
     typical_d, day_d = 1.0 / typical, 1.0 / day_concentration
     span = np.log(day_d / typical_d)
-    cov = np.log(diversity / typical_d) / span if span > 1e-9 else np.zeros_like(diversity)
+    position = np.log(diversity / typical_d) / span if span > 1e-9 else np.full_like(diversity, -np.inf)
+    if softness > 0:
+        cov = 1.0 / (1.0 + np.exp(-(position - 0.5) / softness))
+    else:
+        cov = np.clip(position, 0.0, 1.0)
     typical_cells = typical_d * (1.0 - (1.0 - 1.0 / typical_d) ** n)
     return Coverage(
-        coverage=np.clip(cov, 0.0, 1.0), diversity=diversity, typical_cells=typical_cells,
+        coverage=cov, diversity=diversity, typical_cells=typical_cells,
         typical_diversity=typical_d, day_diversity=day_d,
     )
