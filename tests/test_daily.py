@@ -7,7 +7,6 @@ distilling the static model the first time it is used on a machine.
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 

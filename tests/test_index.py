@@ -1,6 +1,5 @@
 """The faiss index: approximate neighbours against exact ones, persistence, within-account search."""
 
-import faiss
 import numpy as np
 import pytest
 
