@@ -69,13 +69,12 @@ def compute_signals(traffic: Path, *, embedder: EmbedderOptions, index: IndexOpt
 
 def benign_reference(corpus: str, *, embed, size: int = 1024, seed: int = 0) -> np.ndarray:
     """Vectors of benign prompts from the corpus's *tune* split: the MMD baseline's benign-only reference."""
+    from embedder import normalize_text
     from traffic.simulate import load_corpus
 
     prompts = load_corpus(corpus).prompts
     pool = prompts[(prompts["kind"] == "benign") & (prompts["split"] == "tune")]["text"]
     sample = pool.sample(min(size, len(pool)), random_state=seed).tolist()
-    from embedder import normalize_text
-
     return embed([normalize_text(t) for t in sample])
 
 
