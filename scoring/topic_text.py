@@ -33,37 +33,31 @@ REQUEST_WORDS = frozenset("""
 """.split())
 
 
-def recurring_word_mask(
-    tokens: np.ndarray,
-    offsets: np.ndarray,
-    node_group: np.ndarray,
-    node_uid: np.ndarray,
-    *,
-    share: float,
-    min_count: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mark every token of every node that recurs in its group.
+def recurring_word_mask(position_tokens: np.ndarray, position_node: np.ndarray, node_group: np.ndarray, *,
+                        share: float, min_count: int) -> np.ndarray:
+    """Mark every token position whose token recurs in its node's group.
 
     A token recurs when it occurs in at least ``max(min_count, share · n)`` of the
-    group's ``n`` prompts. Groups are codes >= 0.
+    group's ``n`` nodes. Nodes in group -1 are never marked.
 
-    Returns:
-        (node_of_position, recurring): the node each token position belongs to
-        (positions laid out node after node) and whether that token recurs.
+    Args:
+        position_tokens: token id at each position (positions laid out node after node).
+        position_node: the node each position belongs to.
+        node_group: group of each node, -1 for none.
+        share, min_count: see above.
     """
-    lengths = np.diff(offsets)[node_uid]
-    node_of = np.repeat(np.arange(len(node_uid)), lengths)
-    starts = np.repeat(offsets[node_uid] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    tok = tokens[np.arange(len(node_of)) + starts]
-    vocab = int(tokens.max(initial=0)) + 1
-    group = node_group[node_of].astype(np.int64)
+    group_of = node_group[position_node]
+    member = group_of >= 0
+    tok, group, node = position_tokens[member], group_of[member].astype(np.int64), position_node[member]
+    vocab = int(position_tokens.max(initial=0)) + 1
     # Document frequency within the group: count each (node, token) once.
-    first = np.unique(node_of.astype(np.int64) * vocab + tok, return_index=True)[1]
+    first = np.unique(node.astype(np.int64) * vocab + tok, return_index=True)[1]
     group_tok = group * vocab + tok
     keys, df = np.unique(group_tok[first], return_counts=True)
-    needed = np.maximum(min_count, share * np.bincount(node_group))
-    recurring = df[np.searchsorted(keys, group_tok)] >= needed[group]
-    return node_of, recurring & (tok != GAP)
+    needed = np.maximum(min_count, share * np.bincount(node_group[node_group >= 0]))
+    recurring = np.zeros(len(position_tokens), dtype=bool)
+    recurring[member] = (df[np.searchsorted(keys, group_tok)] >= needed[group]) & (tok != GAP)
+    return recurring
 
 
 def topic_texts(
@@ -93,17 +87,12 @@ def topic_texts(
     n_nodes = len(node_uid)
     lengths = np.diff(offsets)[node_uid]
     bounds = np.concatenate([[0], np.cumsum(lengths)])
+    position_node = np.repeat(np.arange(n_nodes), lengths)
     position_tokens = tokens[np.arange(bounds[-1]) + np.repeat(offsets[node_uid] - bounds[:-1], lengths)]
     drop = _generic_words(store)[position_tokens]
-    members = np.flatnonzero(node_group >= 0)
-    if len(members):
-        _, dense_group = np.unique(node_group[members], return_inverse=True)
-        node_of, recurring = recurring_word_mask(tokens, offsets, dense_group, node_uid[members],
-                                                 share=share, min_count=min_count)
-        positions = np.arange(len(node_of)) + np.repeat(bounds[members] - np.concatenate([[0], np.cumsum(lengths[members])[:-1]]), lengths[members])
-        drop[positions[recurring]] = True
+    drop |= recurring_word_mask(position_tokens, position_node, node_group, share=share, min_count=min_count)
     texts: dict[int, str] = {}
-    changed = np.bincount(np.repeat(np.arange(n_nodes), lengths), weights=drop, minlength=n_nodes) > 0
+    changed = np.bincount(position_node, weights=drop, minlength=n_nodes) > 0
     for node in np.flatnonzero(changed):
         kept = position_tokens[bounds[node] : bounds[node + 1]][~drop[bounds[node] : bounds[node + 1]]]
         if len(kept):

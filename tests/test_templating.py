@@ -87,3 +87,16 @@ def test_token_store_clips_long_prompts_to_head_and_tail():
     i = store.add(" ".join(f"w{k}" for k in range(20)))
     assert store.render(list(store.get(i))) == "w0 w1 w2 w3 … w18 w19"
     assert tokenize("Hello, World!") == ["hello", ",", "world", "!"]
+
+
+def test_topic_text_keeps_the_slot_fillers_and_drops_template_and_request_words():
+    from scoring.topic_text import topic_texts
+
+    store = TokenStore()
+    prompts = [f"Write a short story about {x} in the style of Hemingway." for x in
+               ("dragons", "tax law", "black holes", "sourdough bread")] + ["Please explain how volcanoes erupt"]
+    uids = np.array([store.add(p) for p in prompts])
+    group = np.array([7, 7, 7, 7, -1])
+    texts = topic_texts(store, group, uids, share=0.5, min_count=3)
+    assert [texts[i] for i in range(4)] == ["dragons", "tax law", "black holes", "sourdough bread"]
+    assert texts[4] == "volcanoes erupt", "outside a template only function and request words go"
