@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from traffic.atomic import atomic_path
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -249,18 +251,10 @@ def _hash_file(path: pathlib.Path) -> str:
 
 def _write_json_atomically(path: pathlib.Path, data: dict) -> None:
     """Best effort: a read-only or racing cache only costs a re-hash next run."""
-    try:
+    with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def _go_offline() -> None:

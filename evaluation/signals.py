@@ -21,6 +21,7 @@ import pandas as pd
 
 from job.config import EmbedderOptions, IndexOptions, ScoringOptions
 from scoring.verdicts import combine
+from traffic.atomic import atomic_path
 
 SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templating"]
 # Options that only turn signals into a score: changing them never invalidates the cache.
@@ -82,13 +83,10 @@ def cached_signals(
         return pd.read_parquet(table_path), vectors_path
     table, vectors = compute()
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = vectors_path.with_name(f".{vectors_path.name}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_path(vectors_path) as tmp, open(tmp, "wb") as fh:
         np.save(fh, vectors)
-    os.replace(tmp, vectors_path)
-    tmp = table_path.with_name(f".{table_path.name}.tmp")
-    table[SIGNAL_COLUMNS].to_parquet(tmp, index=False)
-    os.replace(tmp, table_path)  # the table last: its presence means both are complete
+    with atomic_path(table_path) as tmp:  # the table last: its presence means both are complete
+        table[SIGNAL_COLUMNS].to_parquet(tmp, index=False)
     return table[SIGNAL_COLUMNS].copy(), vectors_path
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from traffic.atomic import atomic_path
+
 AUTO = "auto"
 
 
@@ -135,9 +137,8 @@ def recall_at_k(approx_ids: np.ndarray, exact_ids: np.ndarray) -> float:
 def save_index(index: faiss.Index, path: str | os.PathLike) -> Path:
     """Write the index atomically (temp file + rename) and return its path."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    faiss.write_index(index, str(tmp))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        faiss.write_index(index, str(tmp))
     return path
 
 

@@ -1,36 +1,20 @@
-"""Atomic result files: written to a temporary name in the same folder, then renamed.
+"""Result files, each written atomically (see :mod:`traffic.atomic`).
 
-A crash or Ctrl-C at any point leaves either the complete new file or no file
-(never a truncated one that looks complete); leftover temporaries are hidden
-dot-files that the next run overwrites.
+A crash or Ctrl-C at any point leaves either the complete new file or no file,
+never a truncated one that looks complete.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import pandas as pd
 
+from traffic.atomic import atomic_path
 from traffic.read import Rejected
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it is fsynced and renamed to ``path``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        yield tmp
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_json(data: dict, path: str | os.PathLike) -> Path:

@@ -15,6 +15,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from traffic.atomic import atomic_path
+
 
 def choose_n_cells(n_vectors: int, *, n_cells: int, min_points_per_cell: int = 39) -> int:
     """The number of cells to train: ``n_cells``, fewer when the day is too small.
@@ -80,14 +82,10 @@ def assign_cells(vectors: np.ndarray, centroids: np.ndarray, *, batch_size: int 
 def save_codebook(centroids: np.ndarray, path: str | os.PathLike, *, model: dict) -> Path:
     """Write centroids (``.npy``) and the embedder identity beside them (``.json``), atomically."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.save(fh, np.asarray(centroids, dtype=np.float32))
-    meta = path.with_suffix(".json")
-    meta_tmp = meta.with_name(f".{meta.name}.tmp")
-    meta_tmp.write_text(json.dumps({"model": model, "n_cells": len(centroids)}, indent=2))
-    os.replace(tmp, path)
-    os.replace(meta_tmp, meta)
+    with atomic_path(path.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps({"model": model, "n_cells": len(centroids)}, indent=2))
     return path
 
 

@@ -17,9 +17,7 @@ removes ordinary users without changing anyone else's traffic.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +26,8 @@ import pandas as pd
 
 from traffic.demo_harvesters import HARVESTERS, harvester_rows
 from traffic.demo_phrasing import ALGEBRA_PROBLEMS, CHEMISTRY_PROBLEMS
-from traffic.demo_rows import Row
+from traffic.atomic import atomic_path
+from traffic.demo_rows import Row, parse_day
 from traffic.demo_text import Rng
 from traffic.demo_users import enterprise_rows, student_rows, user_rows, user_volumes
 
@@ -46,14 +45,6 @@ STRATEGIES: tuple[str, ...] = ("template_sweep", "self_instruct", "mixed", "evas
 def _stream(seed: int, *key: int) -> Rng:
     """An independent generator per account, keyed by (seed, role, index)."""
     return np.random.default_rng([seed, *key])
-
-
-def _parse_day(day: str) -> np.datetime64:
-    try:
-        parsed = dt.datetime.strptime(day, "%Y-%m-%d")
-    except (TypeError, ValueError):
-        raise ValueError(f"day must be a date like '2026-11-27', got {day!r}") from None
-    return np.datetime64(parsed.date().isoformat(), "s")
 
 
 def _to_frame(rows: list[Row], start: np.datetime64) -> pd.DataFrame:
@@ -87,7 +78,7 @@ def demo_day_with_labels(*, n_users: int = 300, seed: int = 0, day: str = "2026-
         raise ValueError(f"n_users must be a positive integer, got {n_users!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    start = _parse_day(day)
+    start = parse_day(day)
     rows: list[Row] = []
     width = max(4, len(str(n_users)))
     for i, volume in enumerate(user_volumes(_stream(seed, 0), n_users), start=1):
@@ -158,12 +149,6 @@ def write_demo_day(path: str | os.PathLike[str], *, n_users: int = 300, seed: in
         raise ValueError(f"{path}: unsupported suffix {path.suffix!r}; use one of {', '.join(_WRITERS)}")
     frame = demo_day(n_users=n_users, seed=seed, day=day)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         writer(frame, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

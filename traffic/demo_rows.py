@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 import numpy as np
@@ -42,3 +43,12 @@ def steady_seconds(rng: Rng, n: int) -> np.ndarray:
     seconds = (np.arange(n) + rng.random() + rng.uniform(-0.4, 0.4, size=n)) * spacing
     return np.clip(seconds, 0, DAY_SECONDS - 1).astype(int)
 
+
+
+def parse_day(day: str) -> np.datetime64:
+    """Midnight UTC of a ``YYYY-MM-DD`` date; ValueError naming the expected form otherwise."""
+    try:
+        parsed = dt.datetime.strptime(day, "%Y-%m-%d")
+    except (TypeError, ValueError):
+        raise ValueError(f"day must be a date like '2026-11-27', got {day!r}") from None
+    return np.datetime64(parsed.date().isoformat(), "s")

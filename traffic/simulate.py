@@ -14,15 +14,15 @@ labels. All prompt text comes from the corpus split: a day simulated from
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from traffic.atomic import atomic_path
+from traffic.demo_rows import parse_day
 from traffic.simulate_accounts import Decks, benign_accounts, harvester_accounts
 from traffic.simulate_corpus import SPLITS, Corpus, load_corpus, split_of
 from traffic.simulate_harvesters import STRATEGIES
@@ -38,14 +38,6 @@ LABEL_COLUMNS: tuple[str, ...] = ("account_id", "label", "kind", "strategy", "ha
 def _check_count(name: str, value: object, *, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-
-
-def _day_start(day: str) -> np.datetime64:
-    try:
-        parsed = dt.datetime.strptime(day, "%Y-%m-%d")
-    except (TypeError, ValueError):
-        raise ValueError(f"day must be a date like '2026-11-27', got {day!r}") from None
-    return np.datetime64(parsed.date().isoformat(), "s")
 
 
 def _split_guard(corpus: Corpus, split: str) -> Callable[[str], bool]:
@@ -124,7 +116,7 @@ def simulate_day(corpus: Corpus, *, split: str, seed: int = 0, n_users: int = 15
     _check_count("n_users", n_users, low=0)
     _check_count("harvesters_per_strategy", harvesters_per_strategy, low=0)
     _check_count("fleet_accounts", fleet_accounts, low=0)
-    start = _day_start(day)
+    start = parse_day(day)
     sources = build_sources(corpus, split=split, seed=seed)
     decks = Decks(sources, seed=seed)
     accounts = benign_accounts(sources, decks, seed=seed, n_users=n_users,
@@ -135,14 +127,8 @@ def simulate_day(corpus: Corpus, *, split: str, seed: int = 0, n_users: int = 15
 
 
 def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_labelled_day(traffic: pd.DataFrame, labels: pd.DataFrame,
