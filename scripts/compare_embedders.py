@@ -21,14 +21,20 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from omegaconf import OmegaConf
 
 from embedder import Embedder, load_model, model_identity
 from index.neighbours import build_index, recall_at_k, self_knn
-from job.config import EmbedderOptions, IndexOptions, InputOptions, ScoringOptions
+from job.config import IndexOptions, InputOptions, ScoringOptions
 from job.daily import run_day
 from traffic.demo import write_demo_day
 
-DUPLICATE_SIMILARITY = {"static": EmbedderOptions().duplicate_similarity, "minilm": 0.9}
+CONF = Path(__file__).resolve().parents[1] / "conf" / "embedder"
+
+
+def duplicate_similarity(name: str) -> float:
+    """The model's near-duplicate cosine, as configured in conf/embedder/<name>.yaml."""
+    return float(OmegaConf.load(CONF / f"{name}.yaml").duplicate_similarity)
 
 
 def score_with(name: str, source: Path, out: Path) -> tuple[pd.DataFrame, float, Embedder]:
@@ -38,7 +44,7 @@ def score_with(name: str, source: Path, out: Path) -> tuple[pd.DataFrame, float,
     start = time.perf_counter()
     run_day(source=source, output_dir=out, embed=embedder.encode, dim=embedder.dim,
             model=model_identity(name, model), read=InputOptions(), index=IndexOptions(),
-            scoring=ScoringOptions(), duplicate_similarity=DUPLICATE_SIMILARITY[name], progress=False)
+            scoring=ScoringOptions(), duplicate_similarity=duplicate_similarity(name), progress=False)
     return pd.read_parquet(out / "accounts.parquet"), time.perf_counter() - start, embedder
 
 
