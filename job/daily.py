@@ -137,6 +137,17 @@ def _topic_cells(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embe
     return centroids, assign_cells(topic_vectors, centroids)
 
 
+def open_traffic(source: str | Path, read: InputOptions):
+    """The chunk stream of a traffic file under the input options.
+
+    Checks the file and its (configured) columns at once: raises
+    ``traffic.read.InputError`` before anything is read or written.
+    """
+    columns = Columns(read.columns.account_id, read.columns.timestamp, read.columns.prompt)
+    return read_traffic(source, columns=columns, file_format=read.format, chunk_rows=read.chunk_rows,
+                        max_prompt_chars=read.max_prompt_chars)
+
+
 def run_day(
     *,
     source: str | Path,
@@ -170,13 +181,11 @@ def run_day(
     out = Path(output_dir)
     timer = StageTimer()
     started = time.time()
-    cols = Columns(read.columns.account_id, read.columns.timestamp, read.columns.prompt)
     rejected = None
     try:
         with timer("read_embed"):
             # The reader checks the file and its columns up front: a bad input fails before anything is written.
-            chunks = read_traffic(source, columns=cols, file_format=read.format, chunk_rows=read.chunk_rows,
-                                  max_prompt_chars=read.max_prompt_chars)
+            chunks = open_traffic(source, read)
             out.mkdir(parents=True, exist_ok=True)
             rejected = RejectedLog(out / "rejected.jsonl", source=str(source))
             day = ingest(chunks, embed=embed, dim=dim, reject=rejected, progress=progress)

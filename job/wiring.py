@@ -19,8 +19,7 @@ def register_configs() -> None:
 def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
     """Run the daily job described by a composed config; returns its summary."""
     from embedder import Embedder, load_model, model_identity
-    from job.daily import run_day
-    from traffic.read import read_traffic
+    from job.daily import open_traffic, run_day
 
     options: DailyConfig = OmegaConf.to_object(cfg)
     resolved = OmegaConf.to_container(cfg, resolve=True)
@@ -30,7 +29,7 @@ def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
         source = _write_demo_day(out, n_users=options.input.demo_users, seed=options.input.demo_seed)
     else:
         # Fail on a missing file or column before the model loads (seconds) or anything is written.
-        read_traffic(source, file_format=options.input.format)
+        open_traffic(source, options.input)
     emb = options.embedder
     model = load_model(emb.name, device=emb.device, cache_dir=emb.cache_dir, static_dims=emb.static_dims,
                        max_seq_length=emb.max_seq_length)

@@ -101,3 +101,15 @@ def test_cli_killed_mid_run_leaves_no_results(tmp_path):
     assert proc.returncode == -9, "the run ended before it could be interrupted"
     for name in ("accounts.csv", "accounts.parquet", "summary.json", "rejected.jsonl"):
         assert not (tmp_path / name).exists(), name
+
+
+def test_cli_reads_custom_column_names(tmp_path):
+    from traffic.demo import demo_day
+
+    path = tmp_path / "day.csv"
+    frame = demo_day(n_users=40)[["account_id", "timestamp", "prompt"]]
+    frame.rename(columns={"account_id": "user", "prompt": "text"}).to_csv(path, index=False)
+    done = cli(f"input.path={path}", "input.columns.account_id=user", "input.columns.prompt=text",
+               f"output.dir={tmp_path / 'out'}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "out" / "accounts.csv").is_file()
