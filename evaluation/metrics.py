@@ -185,3 +185,51 @@ def markdown_table(rows: dict[str, dict[str, float]], *, columns: list[str]) -> 
         cells = [f"{metrics[c]:.3f}" if c in metrics else "—" for c in columns]
         lines.append(f"| {detector} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def campaign_metrics(labels: np.ndarray, actor: np.ndarray, campaign: np.ndarray, flagged: np.ndarray,
+                     via_campaign: np.ndarray, *, prefix: str = "eval") -> dict[str, float]:
+    """How well campaigns recover coordinated harvesters, and what they cost ordinary users.
+
+    Args:
+        labels: (n_accounts,) 1 = harvester, 0 = benign.
+        actor: (n_accounts,) true operation of each account (a fleet's accounts share one; others their own id).
+        campaign: (n_accounts,) predicted campaign id, "" when unlinked.
+        flagged: (n_accounts,) the detector's verdicts after campaign inheritance.
+        via_campaign: (n_accounts,) flagged only through the account's campaign.
+
+    Returns ``{prefix}/campaign/...``:
+
+    - ``ari``: adjusted Rand index, over harvester accounts, between the true operations and
+      the predicted grouping (an unlinked account is its own group); 1 = exact recovery.
+    - ``fleet_flagged`` / ``fleet_flagged_via_campaign``: share of accounts of multi-account
+      operations flagged at all / only through their campaign (NaN without such operations).
+    - ``false_link_rate``: share of benign accounts placed in any campaign.
+    - ``benign_campaigns_flagged``: flagged campaigns whose members are mostly benign.
+    - ``n_campaigns``: campaigns found.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    labels = np.asarray(labels).astype(bool)
+    actor, campaign = np.asarray(actor, dtype=str), np.asarray(campaign, dtype=str)
+    flagged, via = np.asarray(flagged, dtype=bool), np.asarray(via_campaign, dtype=bool)
+    if not (len(labels) == len(actor) == len(campaign) == len(flagged) == len(via)):
+        raise ValueError("labels, actor, campaign, flagged and via_campaign must have one entry per account")
+    ids = np.arange(len(labels)).astype(str)
+    predicted = np.where(campaign != "", "campaign:" + campaign, "account:" + ids)
+    names, sizes = np.unique(actor, return_counts=True)
+    fleet = labels & np.isin(actor, names[sizes > 1])
+    linked = campaign != ""
+    benign_flagged_campaigns = 0
+    for cid in np.unique(campaign[linked & flagged]):
+        members = campaign == cid
+        benign_flagged_campaigns += int((~labels[members]).mean() > 0.5)
+    nan = float("nan")
+    return {
+        f"{prefix}/campaign/ari": float(adjusted_rand_score(actor[labels], predicted[labels])) if labels.any() else nan,
+        f"{prefix}/campaign/fleet_flagged": float(flagged[fleet].mean()) if fleet.any() else nan,
+        f"{prefix}/campaign/fleet_flagged_via_campaign": float(via[fleet].mean()) if fleet.any() else nan,
+        f"{prefix}/campaign/false_link_rate": float(linked[~labels].mean()) if (~labels).any() else nan,
+        f"{prefix}/campaign/benign_campaigns_flagged": float(benign_flagged_campaigns),
+        f"{prefix}/campaign/n_campaigns": float(len(np.unique(campaign[linked]))),
+    }

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.metrics import detection_metrics, markdown_table
+from evaluation.metrics import campaign_metrics, detection_metrics, markdown_table
 from evaluation.signals import cached_signals, rescore
 from job.config import EmbedderOptions, EvalOptions, IndexOptions, ScoringOptions, SimulateOptions
 from job.outputs import atomic_path, write_json
@@ -95,11 +95,15 @@ def evaluate(*, simulate: SimulateOptions, embedder: EmbedderOptions, index: Ind
     scored = rescore(signals, coverage_weight=scoring.coverage_weight, threshold=scoring.threshold,
                      min_prompts=scoring.min_prompts)
     truth = pd.read_parquet(labels_path)
-    scored = truth.merge(scored, on="account_id", how="left").fillna({"score": 0.0, "flagged": False})
+    scored = truth.merge(scored, on="account_id", how="left").fillna(
+        {"score": 0.0, "flagged": False, "flagged_via_campaign": False, "campaign_id": ""})
     metrics = _metrics(scored, scored["score"].to_numpy(), flagged=scored["flagged"].to_numpy(bool), prefix="eval")
     precision, recall = metrics["eval/flagged_precision"], metrics["eval/flagged_recall"]
     metrics["eval/flagged_f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     metrics["eval/flagged_utility"] = flagged_utility(metrics)
+    metrics.update(campaign_metrics(
+        (scored["label"] == "harvester").to_numpy(int), _actors(scored), scored["campaign_id"].fillna("").to_numpy(str),
+        scored["flagged"].to_numpy(bool), scored["flagged_via_campaign"].fillna(False).to_numpy(bool)))
     rows = {"detector": metrics}
     if options.baselines:
         for name, scores in _baselines(traffic, vectors_path, scored, simulate=simulate, embedder=embedder,
@@ -117,6 +121,14 @@ def flagged_utility(metrics: dict[str, float], *, max_fpr: float = 0.01, max_har
     hard = 0.0 if hard != hard else hard  # NaN: the day has no hard negatives
     return (metrics["eval/flagged_recall"] - 10 * max(0.0, metrics["eval/flagged_fpr"] - max_fpr)
             - 10 * max(0.0, hard - max_hard_fpr))
+
+
+def _actors(table: pd.DataFrame) -> np.ndarray:
+    """The true operation of each account: the labels' ``campaign`` column, or (for labels
+    without one) the fleet strategy as one operation and every other account its own."""
+    if "campaign" in table:
+        return table["campaign"].fillna("").where(lambda c: c != "", table["account_id"]).to_numpy(str)
+    return np.where(table["strategy"].fillna("") == "fleet", "fleet", table["account_id"]).astype(str)
 
 
 def _metrics(table: pd.DataFrame, scores: np.ndarray, *, flagged, prefix: str) -> dict[str, float]:

@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from job.config import EmbedderOptions, IndexOptions, ScoringOptions
+from scoring.campaign_verdicts import inherit
 from scoring.verdicts import combine
 from traffic.atomic import atomic_path
 
-SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templating"]
+SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templating", "campaign_id",
+                  "campaign_coverage", "campaign_templating", "campaign_n_distinct"]
 # Options that only turn signals into a score: changing them never invalidates the cache.
 SCORE_ONLY = ("coverage_weight", "threshold", "min_prompts")
 
@@ -91,8 +93,19 @@ def cached_signals(
 
 
 def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, min_prompts: int) -> pd.DataFrame:
-    """Signals plus ``score`` and ``flagged`` under the given score options (no recomputation)."""
+    """Signals plus ``score``, ``flagged`` and ``flagged_via_campaign`` under the given score options.
+
+    Each account and each campaign is scored as in the daily job, and accounts
+    inherit from their campaigns (``scoring.campaign_verdicts.inherit``); nothing is recomputed.
+    """
     out = signals.copy()
-    out["score"] = combine(out["coverage"].to_numpy(), out["templating"].to_numpy(), coverage_weight=coverage_weight)
-    out["flagged"] = (out["score"] >= threshold) & (out["n_distinct"] >= min_prompts)
+    own = combine(out["coverage"].to_numpy(), out["templating"].to_numpy(), coverage_weight=coverage_weight)
+    own_flagged = (own >= threshold) & (out["n_distinct"].to_numpy() >= min_prompts)
+    linked = out["campaign_id"].fillna("").to_numpy(str) != ""
+    pooled = combine(out["campaign_coverage"].to_numpy(float), out["campaign_templating"].to_numpy(float),
+                     coverage_weight=coverage_weight)
+    pooled = np.where(linked, pooled, 0.0)
+    pooled_flagged = linked & (pooled >= threshold) & (out["campaign_n_distinct"].to_numpy() >= min_prompts)
+    score, flagged, through = inherit(own, own_flagged, pooled, pooled_flagged)
+    out["score"], out["flagged"], out["flagged_via_campaign"] = score, flagged, through
     return out

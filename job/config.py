@@ -100,12 +100,29 @@ class TemplateOptions:
 
 
 @dataclass
+class CampaignOptions:
+    """Linking accounts into campaigns (scoring/links.py, scoring/campaigns.py)."""
+
+    enabled: bool = True
+    min_prompts: int = 5  # distinct prompts an account needs to be linked (fewer carry no evidence)
+    resolution: float = 1.0  # Leiden modularity resolution: higher gives smaller communities
+    min_link_ratio: float = 1.2  # member's inside-link share over the campaign's share of all links
+    min_link_share: float = 0.1  # share of members' link weight that must stay inside the campaign
+    min_link_intensity: float = 0.25  # member's inside link weight per prompt over the campaign median
+    max_timing_clumping: float = 3.0  # how much more clumped in time than its campaign a member may be
+    timing_bin_seconds: int = 3600  # time-of-day bins for the timing check
+    volume_spread: float = 4.0  # members' distinct prompts within this factor of the campaign median
+    min_accounts: int = 2  # smallest campaign
+
+
+@dataclass
 class ScoringOptions:
     """Signals, score and flag thresholds."""
 
     topics: TopicsOptions = field(default_factory=TopicsOptions)
     coverage: CoverageOptions = field(default_factory=CoverageOptions)
     templates: TemplateOptions = field(default_factory=TemplateOptions)
+    campaigns: CampaignOptions = field(default_factory=CampaignOptions)
     coverage_weight: float = 0.6
     threshold: float = 0.35
     min_prompts: int = 20
@@ -119,6 +136,12 @@ class ScoringOptions:
             "scoring.templates.min_overlap must be in (0, 1]": 0.0 < self.templates.min_overlap <= 1.0,
             "scoring.templates.min_template_size must be >= 2": self.templates.min_template_size >= 2,
             "scoring.templates.affix_tokens must be >= 1": self.templates.affix_tokens >= 1,
+            "scoring.campaigns.min_prompts must be >= 1": self.campaigns.min_prompts >= 1,
+            "scoring.campaigns.resolution must be > 0": self.campaigns.resolution > 0,
+            "scoring.campaigns.min_link_share must be in [0, 1]": 0.0 <= self.campaigns.min_link_share <= 1.0,
+            "scoring.campaigns.volume_spread must be > 1": self.campaigns.volume_spread > 1,
+            "scoring.campaigns.min_accounts must be >= 2": self.campaigns.min_accounts >= 2,
+            "scoring.campaigns.timing_bin_seconds must be > 0": self.campaigns.timing_bin_seconds > 0,
         }
         for message, ok in checks.items():
             if not ok:
@@ -152,7 +175,7 @@ class SimulateOptions:
     seed: int = 0
     n_users: int = 1500
     harvesters_per_strategy: int = 5
-    fleet_accounts: int = 60
+    fleet_accounts: int = 300
     tune_share: float = 0.5
     day: str = "2026-11-27"
 

@@ -20,6 +20,7 @@ import pandas as pd
 from index.neighbours import build_index, resolve_factory, self_knn
 from index.within_groups import knn_within_groups
 from job.config import IndexOptions, InputOptions, ScoringOptions, TopicsOptions
+from job.campaigns import link_accounts, score_campaigns
 from job.ingest import Day, ingest
 from job.outputs import RejectedLog, write_json, write_table
 from scoring.coverage import cell_profiles, coverage_scores
@@ -27,6 +28,7 @@ from scoring.popularity import prompt_reach
 from scoring.templating import template_groups
 from scoring.topic_text import topic_texts
 from scoring.topics import assign_cells, choose_n_cells, load_codebook, save_codebook, train_codebook
+from scoring.campaign_verdicts import apply_campaigns
 from scoring.verdicts import AccountSignals, verdict_table
 from traffic.read import Columns, read_traffic
 
@@ -58,6 +60,7 @@ class Scored:
     n_cells: int
     index_factory: str
     centroids: np.ndarray
+    campaigns: pd.DataFrame | None = None  # None when campaigns are switched off
 
 
 def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, duplicate_similarity: float,
@@ -71,7 +74,7 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
     node_account, node_uid = keys // n_uids, keys % n_uids
 
     with timer("index"):
-        factory, reach, within = _neighbours(day, node_account, node_uid, index=index,
+        factory, reach, within, nn_ids = _neighbours(day, node_account, node_uid, index=index,
                                              duplicate_similarity=duplicate_similarity)
     with timer("templates"):
         popular = reach >= scoring.templates.popular_accounts
@@ -101,12 +104,29 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
         )
         table = verdict_table(signals, n_cells=len(centroids), coverage_weight=scoring.coverage_weight,
                               threshold=scoring.threshold, min_prompts=scoring.min_prompts)
-    return Scored(table=table, n_cells=len(centroids), index_factory=factory, centroids=centroids)
+    campaigns = None
+    if scoring.campaigns.enabled:
+        with timer("campaigns"):
+            found, timing = link_accounts(
+                node_account=node_account, node_uid=node_uid, neighbour_ids=nn_ids, reach=reach,
+                n_distinct=profile.n_distinct, row_account=day.row_account, row_time=day.row_time,
+                options=scoring.campaigns, popular_accounts=scoring.templates.popular_accounts, seed=scoring.seed)
+            membership, campaigns = score_campaigns(
+                found, timing=timing, accounts=day.accounts, tokens=day.tokens, vectors=day.vectors,
+                node_account=node_account, node_uid=node_uid, account_profile=profile,
+                cells_of=lambda uid, group: assign_cells(
+                    _topic_vectors(day, uid, group, embed=embed, topics=scoring.topics), centroids),
+                cell_weights=np.bincount(node_cell, minlength=len(centroids)),
+                n_prompts=signals.n_prompts, popular=popular, first_seen=first, last_seen=last,
+                n_cells=len(centroids), index=index, scoring=scoring)
+            table = apply_campaigns(table, membership, campaigns)
+    return Scored(table=table, n_cells=len(centroids), index_factory=factory, centroids=centroids,
+                  campaigns=campaigns)
 
 
 def _neighbours(day: Day, node_account: np.ndarray, node_uid: np.ndarray, *, index: IndexOptions,
-                duplicate_similarity: float) -> tuple[str, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Each prompt's reach across all accounts, and neighbour pairs within each account."""
+                duplicate_similarity: float) -> tuple[str, np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Each prompt's reach across all accounts, neighbour pairs within each account, and the day's neighbour ids."""
     n_uids = len(day.vectors)
     factory = resolve_factory(index.factory, n_uids, flat_max=index.flat_max)
     day_index = build_index(day.vectors, factory=factory, nprobe=index.nprobe, ef_search=index.ef_search)
@@ -116,18 +136,13 @@ def _neighbours(day: Day, node_account: np.ndarray, node_uid: np.ndarray, *, ind
     src, dst, _ = knn_within_groups(day.vectors, node_uid, node_account, k=index.within_account_k,
                                     exact_max=index.exact_max, factory=index.factory,
                                     nprobe=index.nprobe, ef_search=index.ef_search)
-    return factory, reach, (src, dst)
+    return factory, reach, (src, dst), nn_ids
 
 
 def _topic_cells(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions,
                  model: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The codebook, and the topic cell of every node (assigned on its topic words)."""
-    topic_vectors = day.vectors[node_uid]
-    if topics.topic_words_only:
-        texts = topic_texts(day.tokens, node_group, node_uid, share=topics.template_word_share,
-                            min_count=topics.template_word_min_count)
-        if texts:
-            topic_vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
+    topic_vectors = _topic_vectors(day, node_uid, node_group, embed=embed, topics=topics)
     if topics.codebook:
         centroids = load_codebook(topics.codebook, model=model)
     else:
@@ -135,6 +150,17 @@ def _topic_cells(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embe
         centroids = train_codebook(topic_vectors, n_cells=k, n_iter=topics.n_iter, sample_max=topics.sample_max,
                                    seed=seed)
     return centroids, assign_cells(topic_vectors, centroids)
+
+
+def _topic_vectors(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions) -> np.ndarray:
+    """Vectors of the nodes' topic words: template wording (of each node's own template group) left out."""
+    topic_vectors = day.vectors[node_uid]
+    if topics.topic_words_only:
+        texts = topic_texts(day.tokens, node_group, node_uid, share=topics.template_word_share,
+                            min_count=topics.template_word_min_count)
+        if texts:
+            topic_vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
+    return topic_vectors
 
 
 def open_traffic(source: str | Path, read: InputOptions):
@@ -194,6 +220,8 @@ def run_day(
         with timer("write"):
             rejected.commit()
             write_table(scored.table, out, "accounts")
+            if scored.campaigns is not None:
+                write_table(scored.campaigns, out, "campaigns")
             save_codebook(scored.centroids, out / "codebook.npy", model=model)
     except BaseException:
         if rejected is not None:
@@ -216,6 +244,9 @@ def _summary(day: Day, scored: Scored, *, source, model: dict, config: dict | No
         "accounts_scored": int(len(table)),
         "accounts_flagged": int(table["flagged"].sum()),
         "top_accounts": table.head(10)[["account_id", "score", "flagged"]].to_dict(orient="records"),
+        "campaigns": 0 if scored.campaigns is None else int(len(scored.campaigns)),
+        "campaigns_flagged": 0 if scored.campaigns is None else int(scored.campaigns["flagged"].sum()),
+        "accounts_flagged_through_campaigns": int(table["reason"].str.startswith("Flagged through").sum()),
         "index_factory": scored.index_factory,
         "topic_cells": scored.n_cells,
         "stage_seconds": timer.seconds,

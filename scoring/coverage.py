@@ -71,7 +71,7 @@ def cell_profiles(node_account: np.ndarray, node_cell: np.ndarray, *, n_accounts
 
 
 def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float = 2.0, min_volume: int = 20,
-                    softness: float = 0.0) -> Coverage:
+                    softness: float = 0.0, reference: np.ndarray | None = None) -> Coverage:
     """Coverage in [0, 1] of every account (see the module docstring).
 
     Args:
@@ -81,6 +81,8 @@ def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float 
         min_volume: accounts with fewer distinct prompts do not set the typical reference.
         softness: 0 clips the log-scale position to [0, 1]; above 0 a logistic of that width,
             centred half-way, keeps accounts below typical ranked instead of tied at 0.
+        reference: rows allowed to set the typical reference (default all); campaigns are
+            scored beside the accounts but measured against the typical *account*.
     """
     if z < 0:
         raise ValueError("scoring.coverage.z must be >= 0")
@@ -90,9 +92,10 @@ def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float 
     pairs = n * (n - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         own = np.where(pairs > 0, profile.same_cell_pairs / np.maximum(pairs, 1), 1.0)
-    reference = own[n >= min_volume]
+    allowed = np.ones(len(n), dtype=bool) if reference is None else np.asarray(reference, dtype=bool)
+    reference = own[allowed & (n >= min_volume)]
     if len(reference) < 5:  # too few sizeable accounts: fall back to every account with a pair
-        reference = own[n >= 2]
+        reference = own[allowed & (n >= 2)]
     typical = float(np.median(reference)) if len(reference) else day_concentration
     # Nobody is typically more diverse than the pooled day; this also keeps the log finite.
     typical = max(typical, day_concentration)

@@ -45,6 +45,7 @@ class TemplateGroups:
     n_templates: np.ndarray  # per account: number of templates
     top_share: np.ndarray  # per account: share of distinct prompts in the largest template
     top_template: list[str]  # per account: that template with slots as <*>, or ""
+    top_templates: list[list[tuple[str, float]]]  # per account: its largest templates (<= 3) and their shares
     skeletons: dict[int, list[int]]  # group id -> aligned token ids, SLOT where prompts differ
 
 
@@ -159,15 +160,18 @@ def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray
     n_templates = np.bincount(owner, minlength=n_accounts)
     top_size = np.zeros(n_accounts, dtype=np.int64)
     texts = [""] * n_accounts
-    # Largest group per account; ties go to the lower group id (deterministic).
+    tops: list[list[tuple[str, float]]] = [[] for _ in range(n_accounts)]
+    # Largest groups per account first; ties go to the lower group id (deterministic).
     for gid, acc, cnt in sorted(zip(ids, owner, counts), key=lambda r: (r[1], -r[2], r[0])):
         if top_size[acc] == 0:
             top_size[acc], texts[acc] = cnt, store.render(skeletons[int(gid)])
+        if len(tops[acc]) < 3:
+            tops[acc].append((store.render(skeletons[int(gid)]), float(cnt / max(n_distinct[acc], 1))))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(n_distinct > 0, templated / np.maximum(n_distinct, 1), 0.0)
         top_share = np.where(n_distinct > 0, top_size / np.maximum(n_distinct, 1), 0.0)
     return TemplateGroups(group=group, templating=share, n_templates=n_templates, top_share=top_share,
-                          top_template=texts, skeletons=skeletons)
+                          top_template=texts, top_templates=tops, skeletons=skeletons)
 
 
 def slot_fillers(store: TokenStore, node_uid: np.ndarray, groups: TemplateGroups) -> dict[int, str]:

@@ -44,7 +44,9 @@ def test_columns_kinds_and_strategies(day: pd.DataFrame) -> None:
     harvesters = day[day.kind == "harvester"]
     assert set(harvesters.strategy) == set(STRATEGIES)
     assert (day.strategy[day.kind != "harvester"] == "").all()
-    assert harvesters.account_id.nunique() == 5
+    assert harvesters.account_id.nunique() == 5 + 40
+    fleet = harvesters[harvesters.strategy == "fleet"].groupby("account_id").size()
+    assert len(fleet) == 40 and fleet.between(10, 30).all(), "the fleet: 40 small accounts of 10-30 prompts"
     assert harvesters.groupby("account_id").strategy.nunique().eq(1).all()
     for column in COLUMNS:
         assert day[column].map(type).eq(str).all(), column
@@ -59,7 +61,10 @@ def test_size_with_defaults(day: pd.DataFrame) -> None:
 
 
 def test_harvesters_cover_every_subject_evenly(day: pd.DataFrame) -> None:
-    for account, rows in day[day.kind == "harvester"].groupby("account_id"):
+    harvesters = day[day.kind == "harvester"]
+    # A fleet account holds a slice of the sweep; the fleet as a whole covers it evenly.
+    actor = harvesters.account_id.where(harvesters.strategy != "fleet", "fleet")
+    for account, rows in harvesters.groupby(actor):
         shares = rows.subject.value_counts(normalize=True)
         assert set(shares.index) == set(SUBJECTS), account
         assert shares.max() < 2.0 / len(SUBJECTS), account

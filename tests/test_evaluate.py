@@ -38,7 +38,11 @@ def evaluate(labelled, tmp_path, **scoring):
 def test_the_demo_harvesters_are_separated_and_results_written(labelled, tmp_path):
     metrics = evaluate(labelled, tmp_path)
     assert metrics["eval/auroc"] == 1.0
-    assert metrics["eval/n_harvesters"] == 5
+    assert metrics["eval/n_harvesters"] == 5 + 40
+    # The fleet's 40 small accounts are found as one campaign and flagged through it; no user is linked.
+    assert metrics["eval/campaign/fleet_flagged_via_campaign"] == 1.0
+    assert metrics["eval/campaign/ari"] > 0.9
+    assert metrics["eval/campaign/false_link_rate"] == 0.0
     assert metrics["eval/hard_negative_fpr"] == 0.0
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert saved["eval/auroc"] == 1.0

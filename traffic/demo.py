@@ -11,6 +11,9 @@ and five harvesters that sweep the whole topic space round the clock:
 * ``mixed``: a template sweep with ~40% ordinary-looking prompts mixed in.
 * ``evasive``: a template sweep paraphrased per prompt, ~30% with Unicode noise.
 
+and a ``fleet``: one self-instruct stream spread over 40 small accounts
+(``fleet-01`` ...) of 10-30 prompts each, none of which looks unusual alone.
+
 Each account draws from its own random stream, so changing ``n_users`` adds or
 removes ordinary users without changing anyone else's traffic.
 """
@@ -24,7 +27,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from traffic.demo_harvesters import HARVESTERS, harvester_rows
+from traffic.demo_harvesters import HARVESTERS, fleet_rows, harvester_rows
 from traffic.demo_phrasing import ALGEBRA_PROBLEMS, CHEMISTRY_PROBLEMS
 from traffic.atomic import atomic_path
 from traffic.demo_rows import Row, parse_day
@@ -36,7 +39,7 @@ COLUMNS: tuple[str, ...] = ("account_id", "timestamp", "prompt", "kind", "strate
 LABEL_COLUMNS: tuple[str, ...] = ("subject", "subtopic")
 """Ground-truth columns added by :func:`demo_day_with_labels` ('' when off the topic space)."""
 KINDS: tuple[str, ...] = ("user", "student", "enterprise", "harvester")
-STRATEGIES: tuple[str, ...] = ("template_sweep", "self_instruct", "mixed", "evasive")
+STRATEGIES: tuple[str, ...] = ("template_sweep", "self_instruct", "mixed", "evasive", "fleet")
 
 
 # ---------------------------------------------------------------------------
@@ -88,11 +91,12 @@ def demo_day_with_labels(*, n_users: int = 300, seed: int = 0, day: str = "2026-
     rows += enterprise_rows("acme-support-bot", _stream(seed, 3))
     for j, (account, strategy, make) in enumerate(HARVESTERS):
         rows += harvester_rows(account, strategy, make, _stream(seed, 4, j))
+    rows += fleet_rows(_stream(seed, 5))
     return _to_frame(rows, start)
 
 
 def demo_day(*, n_users: int = 300, seed: int = 0, day: str = "2026-11-27") -> pd.DataFrame:
-    """A synthetic day of API traffic with five planted harvesters.
+    """A synthetic day of API traffic with five planted harvesters and a fleet of 40 small accounts.
 
     With the defaults the day holds about 9-10k prompts; ``n_users=2500`` gives
     about 45k. The same arguments always give an identical frame.

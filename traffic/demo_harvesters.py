@@ -6,6 +6,8 @@ names the accounts and :func:`harvester_rows` spreads their prompts over the day
 
 from __future__ import annotations
 
+import numpy as np
+
 from functools import partial
 from typing import Callable, Sequence
 
@@ -149,6 +151,25 @@ HARVESTERS: tuple[tuple[str, str, Callable[[Rng, int], _Prompts]], ...] = (
     ("harvest-05", "template_sweep", partial(_template_sweep, templates=SWEEP_TEMPLATES_B, subject_major=True)),
 )
 """(account, strategy, make): make(rng, n) returns n (prompt, subject, subtopic) triples."""
+
+
+FLEET_ACCOUNTS = 40
+"""Accounts of the demo's fleet (``fleet-01`` ...): one generator stream spread thin."""
+
+
+def fleet_rows(rng: Rng, *, n_accounts: int = FLEET_ACCOUNTS, prefix: str = "fleet") -> list[Row]:
+    """ONE self-instruct stream sent through ``n_accounts`` small accounts of 10-30 prompts each.
+
+    The stream runs at a steady rate round the clock and each prompt goes out
+    through a random account, so every account alone looks like a light user.
+    """
+    sizes = rng.integers(10, 31, size=n_accounts)
+    total = int(sizes.sum())
+    prompts = _self_instruct(rng, total)
+    owner = np.repeat(np.arange(n_accounts), sizes)[rng.permutation(total)]
+    width = max(2, len(str(n_accounts)))
+    return [Row(f"{prefix}-{int(a) + 1:0{width}d}", int(second), prompt, "harvester", "fleet", subject, subtopic)
+            for a, second, (prompt, subject, subtopic) in zip(owner, steady_seconds(rng, total), prompts)]
 
 
 def harvester_rows(account: str, strategy: str, make: Callable[[Rng, int], _Prompts], rng: Rng) -> list[Row]:

@@ -32,7 +32,7 @@ __all__ = ["Corpus", "load_corpus", "simulate_day", "write_labelled_day", "STRAT
            "TRAFFIC_COLUMNS", "LABEL_COLUMNS"]
 
 TRAFFIC_COLUMNS: tuple[str, ...] = ("account_id", "timestamp", "prompt")
-LABEL_COLUMNS: tuple[str, ...] = ("account_id", "label", "kind", "strategy", "hard_negative")
+LABEL_COLUMNS: tuple[str, ...] = ("account_id", "label", "kind", "strategy", "hard_negative", "campaign")
 
 
 def _check_count(name: str, value: object, *, low: int) -> None:
@@ -62,6 +62,8 @@ def _frames(accounts: list[AccountDay], *, start: np.datetime64, seed: int) -> t
         "kind": [a.kind for a in accounts],
         "strategy": [a.strategy for a in accounts],
         "hard_negative": np.array([a.hard_negative for a in accounts], dtype=bool),
+        # The operation behind each account: a fleet's accounts share one, everyone else is their own.
+        "campaign": [a.strategy if a.strategy == "fleet" else i for a, i in zip(accounts, ids)],
     }).sort_values("account_id", ignore_index=True)
     seconds = np.concatenate([np.asarray(a.seconds, dtype="int64") for a in accounts])
     stamps = np.datetime_as_string(start + seconds.astype("timedelta64[s]"), unit="s")
@@ -76,7 +78,7 @@ def _frames(accounts: list[AccountDay], *, start: np.datetime64, seed: int) -> t
 
 
 def simulate_day(corpus: Corpus, *, split: str, seed: int = 0, n_users: int = 1500,
-                 harvesters_per_strategy: int = 5, fleet_accounts: int = 60,
+                 harvesters_per_strategy: int = 5, fleet_accounts: int = 300,
                  day: str = "2026-11-27") -> tuple[pd.DataFrame, pd.DataFrame]:
     """A labelled day of API traffic whose prompts all come from one split of the corpus.
 

@@ -1,0 +1,69 @@
+"""Account links: how much structure two accounts' prompts share, weighted by rarity.
+
+A fleet of small accounts fed by one generator stream sends *different* prompts
+from every account, so no prompt repeats across them; what they share is that
+their prompts are each other's nearest neighbours (the same generator's style,
+the same templates) far more often than chance. The day's faiss neighbour lists
+already hold that evidence, so linking costs one sparse product, never a
+comparison of every pair of accounts:
+
+``W[a, b] = Σ over neighbour pairs (u of a, v of b) of rarity(u) · rarity(v)``
+
+plus, for a prompt both accounts send, ``rarity(u)²``. ``rarity = 1/√reach``,
+with ``reach`` the number of accounts sending the prompt or a near-duplicate of
+it, and prompts reached by ``popular_accounts`` or more count for nothing: the
+thousands of people who ask "tell me a joke" are not linked by it.
+
+Whether a link is more than chance for the accounts' volumes is judged later,
+against a null model, by community detection (see ``scoring.campaigns``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+
+def account_links(
+    node_uid: np.ndarray,
+    node_account: np.ndarray,
+    neighbour_ids: np.ndarray,
+    reach: np.ndarray,
+    *,
+    n_accounts: int,
+    eligible: np.ndarray,
+    popular_accounts: int,
+) -> sparse.csr_matrix:
+    """Symmetric (n_accounts × n_accounts) link weights, zero diagonal.
+
+    Args:
+        node_uid, node_account: the day's distinct (account, prompt) pairs.
+        neighbour_ids: (n_uids, k) nearest other prompts of each prompt across the day (-1 = none).
+        reach: per prompt, accounts sending it or a near-duplicate (>= 1).
+        n_accounts: number of account codes.
+        eligible: per account, True when it may be linked (enough prompts to carry evidence).
+        popular_accounts: prompts with at least this reach carry no link evidence.
+
+    Returns:
+        CSR matrix of link weights between eligible accounts.
+    """
+    if popular_accounts < 2:
+        raise ValueError("popular_accounts must be >= 2")
+    n_uids = len(reach)
+    rarity = np.where(reach >= popular_accounts, 0.0, 1.0 / np.sqrt(np.maximum(reach, 1)))
+    keep = eligible[node_account] & (rarity[node_uid] > 0)
+    # sent[u, a] = rarity(u) when account a sends prompt u.
+    sent = sparse.csr_matrix((rarity[node_uid[keep]], (node_uid[keep], node_account[keep])),
+                             shape=(n_uids, n_accounts))
+    k = neighbour_ids.shape[1]
+    src = np.repeat(np.arange(n_uids), k)
+    dst = neighbour_ids.ravel()
+    ok = (dst >= 0) & (dst != src)
+    near = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=np.float64), (src[ok], dst[ok])), shape=(n_uids, n_uids))
+    near.data[:] = 1.0
+    # A neighbour relation counts once whichever side found it; a shared prompt is its own "neighbour".
+    near = ((near + near.T) > 0).astype(np.float64) + sparse.identity(n_uids, format="csr")
+    links = (sent.T @ near @ sent).tocsr()
+    links.setdiag(0.0)
+    links.eliminate_zeros()
+    return links
