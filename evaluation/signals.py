@@ -27,7 +27,7 @@ from traffic.atomic import atomic_path
 SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templating", "campaign_id",
                   "campaign_coverage", "campaign_templating", "campaign_n_distinct"]
 # Options that only turn signals into a score: changing them never invalidates the cache.
-SCORE_ONLY = ("coverage_weight", "threshold", "min_prompts")
+SCORE_ONLY = ("coverage_weight", "threshold", "min_prompts", "campaign_threshold")
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -92,7 +92,8 @@ def cached_signals(
     return table[SIGNAL_COLUMNS].copy(), vectors_path
 
 
-def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, min_prompts: int) -> pd.DataFrame:
+def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, min_prompts: int,
+            campaign_threshold: float | None = None) -> pd.DataFrame:
     """Signals plus ``score``, ``flagged`` and ``flagged_via_campaign`` under the given score options.
 
     Each account and each campaign is scored as in the daily job, and accounts
@@ -105,7 +106,8 @@ def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, 
     pooled = combine(out["campaign_coverage"].to_numpy(float), out["campaign_templating"].to_numpy(float),
                      coverage_weight=coverage_weight)
     pooled = np.where(linked, pooled, 0.0)
-    pooled_flagged = linked & (pooled >= threshold) & (out["campaign_n_distinct"].to_numpy() >= min_prompts)
+    campaign_threshold = threshold if campaign_threshold is None else campaign_threshold
+    pooled_flagged = linked & (pooled >= campaign_threshold) & (out["campaign_n_distinct"].to_numpy() >= min_prompts)
     score, flagged, through = inherit(own, own_flagged, pooled, pooled_flagged)
     out["score"], out["flagged"], out["flagged_via_campaign"] = score, flagged, through
     return out

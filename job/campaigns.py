@@ -16,14 +16,16 @@ import pandas as pd
 from index.within_groups import knn_within_groups
 from job.config import CampaignOptions, IndexOptions, ScoringOptions
 from scoring.campaign_verdicts import CampaignSignals, campaign_names, campaign_table
-from scoring.campaigns import Campaigns, find_campaigns, timing_counts
+from scoring.campaigns import Campaigns, cell_counts, find_campaigns, timing_counts
 from scoring.coverage import CellProfile, cell_profiles, coverage_scores
 from scoring.links import account_links
 from scoring.templating import template_groups
 from scoring.tokens import TokenStore
 
+
 def link_accounts(*, node_account: np.ndarray, node_uid: np.ndarray, neighbour_ids: np.ndarray, reach: np.ndarray,
-                  n_distinct: np.ndarray, row_account: np.ndarray, row_time: np.ndarray,
+                  node_cell: np.ndarray, n_cells: int, n_distinct: np.ndarray, row_account: np.ndarray,
+                  row_time: np.ndarray,
                   options: CampaignOptions, popular_accounts: int, seed: int) -> tuple[Campaigns, np.ndarray]:
     """Campaign membership of every account, and the per-account timing counts it was checked on."""
     n_accounts = len(n_distinct)
@@ -32,9 +34,11 @@ def link_accounts(*, node_account: np.ndarray, node_uid: np.ndarray, neighbour_i
                           popular_accounts=popular_accounts)
     timing = timing_counts(row_account, row_time, n_accounts=n_accounts, bin_seconds=options.timing_bin_seconds,
                            bins=max(1, 86_400 // options.timing_bin_seconds))
-    found = find_campaigns(links, n_distinct=n_distinct, timing=timing, eligible=eligible,
+    topics = cell_counts(node_account, node_cell, n_accounts=n_accounts, n_cells=n_cells)
+    found = find_campaigns(links, n_distinct=n_distinct, timing=timing, topics=topics, eligible=eligible,
                            resolution=options.resolution, min_link_ratio=options.min_link_ratio,
-                           max_timing_clumping=options.max_timing_clumping, volume_spread=options.volume_spread,
+                           max_timing_clumping=options.max_timing_clumping,
+                           max_topic_clumping=options.max_topic_clumping, volume_spread=options.volume_spread,
                            min_link_share=options.min_link_share, min_link_intensity=options.min_link_intensity,
                            min_accounts=options.min_accounts, seed=seed)
     return found, timing
@@ -42,7 +46,8 @@ def link_accounts(*, node_account: np.ndarray, node_uid: np.ndarray, neighbour_i
 
 def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str], tokens: TokenStore,
                     vectors: np.ndarray, node_account: np.ndarray, node_uid: np.ndarray, account_profile: CellProfile,
-                    cells_of: Callable[[np.ndarray, np.ndarray], np.ndarray], cell_weights: np.ndarray, n_prompts: np.ndarray, popular: np.ndarray,
+                    cells_of: Callable[[np.ndarray, np.ndarray], np.ndarray], cell_weights: np.ndarray,
+                    n_prompts: np.ndarray, popular: np.ndarray,
                     first_seen: np.ndarray, last_seen: np.ndarray, n_cells: int, index: IndexOptions,
                     scoring: ScoringOptions) -> tuple[pd.Series, pd.DataFrame]:
     """(campaign id per linked account id, the ranked campaigns table).
@@ -61,7 +66,7 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
         none = CampaignSignals([], empty, empty, empty, empty, empty, empty, empty, empty, empty, empty,
                                timing.shape[1], [], empty, empty)
         return membership, campaign_table(none, n_cells=n_cells, coverage_weight=scoring.coverage_weight,
-                                          threshold=scoring.threshold, min_prompts=scoring.min_prompts)
+                                          threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts)
     # Pooled prompts: distinct (campaign, prompt) pairs, sorted by campaign.
     n_uids = len(vectors)
     node_campaign = found.campaign[node_account]
@@ -94,5 +99,5 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
         top_templates=groups.top_templates, first_seen=per(first_seen, np.min), last_seen=per(last_seen, np.max),
     )
     table = campaign_table(signals, n_cells=n_cells, coverage_weight=scoring.coverage_weight,
-                           threshold=scoring.threshold, min_prompts=scoring.min_prompts)
+                           threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts)
     return membership, table

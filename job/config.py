@@ -110,6 +110,7 @@ class CampaignOptions:
     min_link_share: float = 0.1  # share of members' link weight that must stay inside the campaign
     min_link_intensity: float = 0.25  # member's inside link weight per prompt over the campaign median
     max_timing_clumping: float = 3.0  # how much more clumped in time than its campaign a member may be
+    max_topic_clumping: float = 5.0  # how much more clumped over topic cells than its campaign a member may be
     timing_bin_seconds: int = 3600  # time-of-day bins for the timing check
     volume_spread: float = 4.0  # members' distinct prompts within this factor of the campaign median
     min_accounts: int = 2  # smallest campaign
@@ -126,12 +127,16 @@ class ScoringOptions:
     coverage_weight: float = 0.6
     threshold: float = 0.35
     min_prompts: int = 20
+    # A campaign has already shown coordination (its links passed the checks), so its pooled prompts need
+    # only be clearly broader than a typical account's, not as broad as a lone harvester's.
+    campaign_threshold: float = 0.2
     seed: int = 0
 
     def __post_init__(self) -> None:
         checks = {
             "scoring.coverage_weight must be in [0, 1]": 0.0 <= self.coverage_weight <= 1.0,
             "scoring.threshold must be in [0, 1]": 0.0 <= self.threshold <= 1.0,
+            "scoring.campaign_threshold must be in [0, 1]": 0.0 <= self.campaign_threshold <= 1.0,
             "scoring.coverage.z must be >= 0": self.coverage.z >= 0,
             "scoring.templates.min_overlap must be in (0, 1]": 0.0 < self.templates.min_overlap <= 1.0,
             "scoring.templates.min_template_size must be >= 2": self.templates.min_template_size >= 2,

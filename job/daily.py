@@ -26,7 +26,7 @@ from job.outputs import RejectedLog, write_json, write_table
 from scoring.coverage import cell_profiles, coverage_scores
 from scoring.popularity import prompt_reach
 from scoring.templating import template_groups
-from scoring.topic_text import topic_texts
+from scoring.topic_text import TopicWords
 from scoring.topics import assign_cells, choose_n_cells, load_codebook, save_codebook, train_codebook
 from scoring.campaign_verdicts import apply_campaigns
 from scoring.verdicts import AccountSignals, verdict_table
@@ -37,10 +37,12 @@ log = logging.getLogger(__name__)
 
 
 class StageTimer:
-    """Wall time of each named stage, in seconds (also logged as each stage ends)."""
+    """Wall time of each named stage, in seconds, and the process's peak RSS when it ended (MB),
+    so a summary shows which stage set the memory high-water mark. Logged as each stage ends."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_rss_mb: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, stage: str):
@@ -49,7 +51,8 @@ class StageTimer:
             yield
         finally:
             self.seconds[stage] = round(time.perf_counter() - start, 3)
-            log.info("%s: %.1f s", stage, self.seconds[stage])
+            self.peak_rss_mb[stage] = _peak_rss_mb()
+            log.info("%s: %.1f s (peak RSS so far %.0f MB)", stage, self.seconds[stage], self.peak_rss_mb[stage])
 
 
 @dataclass
@@ -109,13 +112,14 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
         with timer("campaigns"):
             found, timing = link_accounts(
                 node_account=node_account, node_uid=node_uid, neighbour_ids=nn_ids, reach=reach,
-                n_distinct=profile.n_distinct, row_account=day.row_account, row_time=day.row_time,
+                node_cell=node_cell, n_cells=len(centroids), n_distinct=profile.n_distinct, row_account=day.row_account, row_time=day.row_time,
                 options=scoring.campaigns, popular_accounts=scoring.templates.popular_accounts, seed=scoring.seed)
             membership, campaigns = score_campaigns(
                 found, timing=timing, accounts=day.accounts, tokens=day.tokens, vectors=day.vectors,
                 node_account=node_account, node_uid=node_uid, account_profile=profile,
-                cells_of=lambda uid, group: assign_cells(
-                    _topic_vectors(day, uid, group, embed=embed, topics=scoring.topics), centroids),
+                cells_of=lambda uid, group: _assign_in_batches(
+                    _topic_vectors(day, uid, group, embed=embed, topics=scoring.topics), np.arange(len(uid)),
+                    centroids, np.empty(len(uid), dtype=np.int32)),
                 cell_weights=np.bincount(node_cell, minlength=len(centroids)),
                 n_prompts=signals.n_prompts, popular=popular, first_seen=first, last_seen=last,
                 n_cells=len(centroids), index=index, scoring=scoring)
@@ -141,26 +145,52 @@ def _neighbours(day: Day, node_account: np.ndarray, node_uid: np.ndarray, *, ind
 
 def _topic_cells(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions,
                  model: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The codebook, and the topic cell of every node (assigned on its topic words)."""
-    topic_vectors = _topic_vectors(day, node_uid, node_group, embed=embed, topics=topics)
+    """The codebook, and the topic cell of every node (assigned on its topic words).
+
+    Topic vectors are made a batch at a time and never held for the whole day: the
+    codebook trains on a fixed-seed sample of nodes, and the rest are assigned in batches.
+    """
+    vectors_of = _topic_vectors(day, node_uid, node_group, embed=embed, topics=topics)
+    n = len(node_uid)
+    cells = np.empty(n, dtype=np.int32)
     if topics.codebook:
         centroids = load_codebook(topics.codebook, model=model)
-    else:
-        k = choose_n_cells(len(topic_vectors), n_cells=topics.n_cells, min_points_per_cell=topics.min_points_per_cell)
-        centroids = train_codebook(topic_vectors, n_cells=k, n_iter=topics.n_iter, sample_max=topics.sample_max,
-                                   seed=seed)
-    return centroids, assign_cells(topic_vectors, centroids)
+        return centroids, _assign_in_batches(vectors_of, np.arange(n), centroids, cells)
+    k = choose_n_cells(n, n_cells=topics.n_cells, min_points_per_cell=topics.min_points_per_cell)
+    sample = np.arange(n)
+    if n > topics.sample_max:
+        sample = np.sort(np.random.default_rng(seed).choice(n, size=topics.sample_max, replace=False))
+    sample_vectors = vectors_of(sample)
+    centroids = train_codebook(sample_vectors, n_cells=k, n_iter=topics.n_iter, sample_max=topics.sample_max,
+                               seed=seed)
+    cells[sample] = assign_cells(sample_vectors, centroids)
+    del sample_vectors
+    rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
+    return centroids, _assign_in_batches(vectors_of, rest, centroids, cells)
 
 
-def _topic_vectors(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions) -> np.ndarray:
-    """Vectors of the nodes' topic words: template wording (of each node's own template group) left out."""
-    topic_vectors = day.vectors[node_uid]
-    if topics.topic_words_only:
-        texts = topic_texts(day.tokens, node_group, node_uid, share=topics.template_word_share,
-                            min_count=topics.template_word_min_count)
-        if texts:
-            topic_vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
-    return topic_vectors
+def _assign_in_batches(vectors_of, nodes: np.ndarray, centroids: np.ndarray, cells: np.ndarray,
+                       batch: int = 65_536) -> np.ndarray:
+    for start in range(0, len(nodes), batch):
+        part = nodes[start : start + batch]
+        cells[part] = assign_cells(vectors_of(part), centroids)
+    return cells
+
+
+def _topic_vectors(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions):
+    """nodes -> their topic vectors: template wording (of each node's own group) and request words left out."""
+    words = (TopicWords(day.tokens, node_group, node_uid, share=topics.template_word_share,
+                        min_count=topics.template_word_min_count) if topics.topic_words_only else None)
+
+    def vectors_of(nodes: np.ndarray) -> np.ndarray:
+        vectors = day.vectors[node_uid[nodes]]
+        if words is not None:
+            texts = words.texts(nodes)
+            if texts:
+                vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
+        return vectors
+
+    return vectors_of
 
 
 def open_traffic(source: str | Path, read: InputOptions):
@@ -251,10 +281,15 @@ def _summary(day: Day, scored: Scored, *, source, model: dict, config: dict | No
         "topic_cells": scored.n_cells,
         "stage_seconds": timer.seconds,
         "total_seconds": round(time.time() - started, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": _peak_rss_mb(),
+        "stage_peak_rss_mb": timer.peak_rss_mb,
         "model": model,
         "config": config,
     }
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _time_range(row_account: np.ndarray, row_time: np.ndarray, n_accounts: int) -> tuple[np.ndarray, np.ndarray]:

@@ -84,9 +84,15 @@ class _Accumulator:
         order = np.argsort(np.asarray(self.digests, dtype=np.uint64), kind="stable")
         new_uid = np.empty(len(order), dtype=np.int64)
         new_uid[order] = np.arange(len(order))
-        vectors = np.concatenate(self.vectors) if self.vectors else np.zeros((0, dim), np.float32)
-        vectors = vectors[order]
-        self.vectors.clear()
+        # Move each embedded chunk straight to its canonical rows, freeing it as we go: one copy of the
+        # day's vectors at a time plus a chunk, never two.
+        vectors = np.empty((len(order), dim), dtype=np.float32)
+        start = 0
+        self.vectors.reverse()
+        while self.vectors:
+            block = self.vectors.pop()
+            vectors[new_uid[start : start + len(block)]] = block
+            start += len(block)
         self.tokens.reorder(order)
         names = sorted(self.account_of)
         code = np.empty(len(names), dtype=np.int64)

@@ -1,8 +1,10 @@
 """Campaign verdicts: each campaign scored as one actor, and what its accounts inherit.
 
 A campaign's pooled prompts get the same coverage and templating as an account
-and the same score, ``coverage · (w + (1 − w) · templating)``; it is flagged at
-the same threshold and pooled volume. Every member inherits its campaign's
+and the same score, ``coverage · (w + (1 − w) · templating)``. It is flagged at
+its own threshold (``scoring.campaign_threshold``): the accounts have already
+shown coordination, so their pool need only be clearly broader than a typical
+account, where a lone account must be as broad as a harvester. Every member inherits its campaign's
 score where that is higher than its own, and is flagged through a flagged
 campaign: a fleet of 300 accounts of 20 prompts is caught as one 6,000-prompt
 sweep though none of its accounts could be alone.
@@ -69,7 +71,8 @@ def inherit(own_score: np.ndarray, own_flagged: np.ndarray, campaign_score: np.n
 def campaign_reason(s: CampaignSignals, i: int, *, n_cells: int, flagged: bool) -> str:
     """One human sentence explaining campaign ``i``'s score."""
     n, d = int(s.n_prompts[i]), int(s.n_distinct[i])
-    volume = f"{int(s.n_accounts[i]):,} accounts acting as one: {n:,} prompts" + (f" ({d:,} distinct)" if d != n else "")
+    volume = f"{int(s.n_accounts[i]):,} accounts acting as one: {n:,} prompts"
+    volume += f" ({d:,} distinct)" if d != n else ""
     spread = (f" spanning {int(s.cells[i])} of {n_cells} topic cells, while a member alone touches"
               f" {s.member_cells[i]:.0f}")
     links = (f"; members keep {s.link_share[i]:.0%} of their prompt-neighbour links among themselves"

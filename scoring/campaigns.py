@@ -18,11 +18,14 @@ Two steps over the account link graph (``scoring.links``):
      its inside link weight per prompt is at least ``min_link_intensity`` of the
      campaign's median (a big account that a few of its prompts tie to the
      campaign is not part of it);
-   - *timing*: a member's prompts are no more clumped in time than draws from
-     the rest of the campaign's timing would be (same-bin pair rate at most
-     ``max_timing_clumping`` times the campaign's): a person working in two
-     sessions is not part of a round-the-clock stream, and a member of a bursty
-     fleet fires in the fleet's bursts;
+   - *topics*: a member's prompts are no more clumped over topic cells than
+     draws from the rest of the campaign would be (``max_topic_clumping``): the
+     accounts of one generator stream each hold a random slice of one sweep,
+     while people who share interests each return to their own few topics, and
+     pooling a thousand of them looks broad only because they differ;
+   - *timing*: likewise over the hours of the day (``max_timing_clumping``): a
+     person working in two sessions is not part of a round-the-clock stream,
+     and a member of a bursty fleet fires in the fleet's bursts;
    - *load*: a load balancer gives its accounts similar volumes, so a member's
      distinct prompts lie within ``volume_spread``× of the campaign's median;
      one big account of the same generator is its own actor and is judged
@@ -68,10 +71,12 @@ def find_campaigns(
     *,
     n_distinct: np.ndarray,
     timing: np.ndarray,
+    topics: sparse.csr_matrix,
     eligible: np.ndarray,
     resolution: float = 1.0,
     min_link_ratio: float = 1.2,
     max_timing_clumping: float = 3.0,
+    max_topic_clumping: float = 5.0,
     volume_spread: float = 4.0,
     min_link_share: float = 0.1,
     min_link_intensity: float = 0.25,
@@ -84,10 +89,12 @@ def find_campaigns(
         links: symmetric account link weights (``scoring.links.account_links``).
         n_distinct: distinct prompts per account.
         timing: per-account time-of-day counts (``timing_counts``).
+        topics: per-account prompt counts per topic cell (``cell_counts``).
         eligible: accounts that may join a campaign.
         resolution: modularity resolution (> 0); higher gives smaller communities.
         min_link_ratio: member's inside-link share over the campaign's share of all links (>= 1 = chance).
         max_timing_clumping: how much more clumped in time than the campaign a member may be.
+        max_topic_clumping: how much more clumped over topic cells than the campaign a member may be.
         volume_spread: members' distinct prompts within this factor of the campaign median (> 1).
         min_link_share: share of the members' link weight that must stay among them, in [0, 1].
         min_link_intensity: member's inside link weight per distinct prompt over the campaign median.
@@ -108,9 +115,10 @@ def find_campaigns(
     for members in np.split(order, bounds):
         if len(members) < min_accounts or community[members[0]] < 0:
             continue
-        members, ratio, share = _check_members(members, links, strength, total, n_distinct, timing,
+        members, ratio, share = _check_members(members, links, strength, total, n_distinct, timing, topics,
                                                min_link_ratio=min_link_ratio,
                                                max_timing_clumping=max_timing_clumping,
+                                               max_topic_clumping=max_topic_clumping,
                                                volume_spread=volume_spread, min_link_intensity=min_link_intensity,
                                                min_accounts=min_accounts)
         if len(members) >= min_accounts and share >= min_link_share:
@@ -139,8 +147,9 @@ def _leiden(links: sparse.csr_matrix, *, resolution: float, seed: int) -> np.nda
 
 
 def _check_members(members: np.ndarray, links: sparse.csr_matrix, strength: np.ndarray, total: float,
-                   n_distinct: np.ndarray, timing: np.ndarray, *, min_link_ratio: float,
-                   max_timing_clumping: float, volume_spread: float, min_link_intensity: float,
+                   n_distinct: np.ndarray, timing: np.ndarray, topics: sparse.csr_matrix, *, min_link_ratio: float,
+                   max_timing_clumping: float, max_topic_clumping: float, volume_spread: float,
+                   min_link_intensity: float,
                    min_accounts: int):
     """Drop members without the evidence of one operation until none fails; return (members, ratio, share)."""
     ratio = np.zeros(0)
@@ -158,6 +167,7 @@ def _check_members(members: np.ndarray, links: sparse.csr_matrix, strength: np.n
         intensity = inner / np.maximum(volume, 1.0)
         keep = ((ratio >= min_link_ratio) & (intensity >= min_link_intensity * np.median(intensity))
                 & (_clumping(timing[members]) <= max_timing_clumping)
+                & (_clumping(topics[members]) <= max_topic_clumping)
                 & (volume <= volume_spread * median) & (volume * volume_spread >= median))
         if keep.all():
             break
@@ -165,11 +175,28 @@ def _check_members(members: np.ndarray, links: sparse.csr_matrix, strength: np.n
     return members, float(ratio.mean()) if len(ratio) else 0.0, share
 
 
-def _clumping(counts: np.ndarray) -> np.ndarray:
-    """Each member's same-bin pair rate over the rate expected of draws from the other members' timing."""
-    rest = counts.sum(axis=0)[None, :] - counts
-    q = rest / np.maximum(rest.sum(axis=1, keepdims=True), 1.0)
-    expected = np.maximum((q * q).sum(axis=1), 1e-12)
-    n = counts.sum(axis=1)
-    own = (counts * (counts - 1)).sum(axis=1) / np.maximum(n * (n - 1), 1.0)
-    return own / expected
+def _clumping(counts) -> np.ndarray:
+    """How much more each member's counts pile into the same bins than draws from the other members'.
+
+    ``(O + 1) / (E + 1)`` with ``O`` the member's ordered pairs of items in one bin and ``E``
+    the pairs expected of as many draws from the rest of the group's distribution; about 1
+    for a random slice of the group, far above 1 for a member with its own few bins.
+    ``counts`` is (members × bins), dense or scipy sparse.
+    """
+    dense = not sparse.issparse(counts)
+    x = np.asarray(counts, dtype=np.float64) if dense else sparse.csr_matrix(counts, dtype=np.float64)
+    pooled = np.asarray(x.sum(axis=0)).ravel()
+    n = np.asarray(x.sum(axis=1)).ravel()
+    own_sq = np.asarray((x * x if dense else x.multiply(x)).sum(axis=1)).ravel()
+    cross = np.asarray(x @ pooled).ravel()
+    rest_sq = float(pooled @ pooled) - 2.0 * cross + own_sq  # Σ_c (pooled_c − x_ac)²
+    rest_n = pooled.sum() - n
+    expected = n * (n - 1) * rest_sq / np.maximum(rest_n, 1.0) ** 2
+    observed = own_sq - n
+    return (observed + 1.0) / (expected + 1.0)
+
+
+def cell_counts(node_account: np.ndarray, node_cell: np.ndarray, *, n_accounts: int, n_cells: int) -> sparse.csr_matrix:
+    """(n_accounts × n_cells) distinct prompts of each account in each topic cell."""
+    ones = np.ones(len(node_account), dtype=np.float64)
+    return sparse.csr_matrix((ones, (node_account, node_cell)), shape=(n_accounts, n_cells))

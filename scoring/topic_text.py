@@ -60,6 +60,47 @@ def recurring_word_mask(position_tokens: np.ndarray, position_node: np.ndarray, 
     return recurring
 
 
+class TopicWords:
+    """Which tokens of each (account, prompt) node are its topic words; computed once for the day.
+
+    Texts are rendered on request for a batch of nodes (:meth:`texts`), so the
+    day's topic texts never all sit in memory at once.
+
+    Args:
+        store: token sequences of the day's distinct prompts.
+        node_group: template group of each node, -1 for none.
+        node_uid: the node's prompt.
+        share: share of a group's prompts a word must occur in to be template wording, in (0, 1].
+        min_count: and at least this many prompts.
+    """
+
+    def __init__(self, store: TokenStore, node_group: np.ndarray, node_uid: np.ndarray, *, share: float = 0.05,
+                 min_count: int = 3) -> None:
+        if not 0.0 < share <= 1.0:
+            raise ValueError("scoring.topics.template_word_share must be in (0, 1]")
+        tokens, offsets = store.flat()
+        lengths = np.diff(offsets)[node_uid]
+        self._store = store
+        self._bounds = np.concatenate([[0], np.cumsum(lengths)])
+        position_node = np.repeat(np.arange(len(node_uid)), lengths)
+        self._tokens = tokens[np.arange(self._bounds[-1]) + np.repeat(offsets[node_uid] - self._bounds[:-1], lengths)]
+        drop = _generic_words(store)[self._tokens]
+        drop |= recurring_word_mask(self._tokens, position_node, node_group, share=share, min_count=min_count)
+        self._drop = drop
+        self._changed = np.bincount(position_node, weights=drop, minlength=len(node_uid)) > 0
+
+    def texts(self, nodes: np.ndarray) -> dict[int, str]:
+        """Position in ``nodes`` -> topic text, for the nodes that lost some words and kept at least
+        one (the others keep their full-prompt vector)."""
+        out: dict[int, str] = {}
+        for i in np.flatnonzero(self._changed[nodes]):
+            lo, hi = self._bounds[nodes[i]], self._bounds[nodes[i] + 1]
+            kept = self._tokens[lo:hi][~self._drop[lo:hi]]
+            if len(kept):
+                out[int(i)] = self._store.render(kept.tolist())
+        return out
+
+
 def topic_texts(
     store: TokenStore,
     node_group: np.ndarray,
@@ -81,23 +122,7 @@ def topic_texts(
         node -> its topic text, for nodes that lost some words and kept at least
         one (others keep their full-prompt vector).
     """
-    if not 0.0 < share <= 1.0:
-        raise ValueError("scoring.topics.template_word_share must be in (0, 1]")
-    tokens, offsets = store.flat()
-    n_nodes = len(node_uid)
-    lengths = np.diff(offsets)[node_uid]
-    bounds = np.concatenate([[0], np.cumsum(lengths)])
-    position_node = np.repeat(np.arange(n_nodes), lengths)
-    position_tokens = tokens[np.arange(bounds[-1]) + np.repeat(offsets[node_uid] - bounds[:-1], lengths)]
-    drop = _generic_words(store)[position_tokens]
-    drop |= recurring_word_mask(position_tokens, position_node, node_group, share=share, min_count=min_count)
-    texts: dict[int, str] = {}
-    changed = np.bincount(position_node, weights=drop, minlength=n_nodes) > 0
-    for node in np.flatnonzero(changed):
-        kept = position_tokens[bounds[node] : bounds[node + 1]][~drop[bounds[node] : bounds[node + 1]]]
-        if len(kept):
-            texts[int(node)] = store.render(kept.tolist())
-    return texts
+    return TopicWords(store, node_group, node_uid, share=share, min_count=min_count).texts(np.arange(len(node_uid)))
 
 
 def _generic_words(store: TokenStore) -> np.ndarray:

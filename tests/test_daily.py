@@ -63,6 +63,24 @@ def test_planted_harvesters_rank_above_every_ordinary_account(demo, demo_run):
     assert set(table["account_id"].head(45)) == set(harvesters["account_id"])
 
 
+def test_the_fleet_is_found_as_one_campaign_and_flagged_through_it(demo, demo_run):
+    table, summary, out = demo_run
+    campaigns = pd.read_parquet(out / "campaigns.parquet")
+    assert list(campaigns.columns[:11]) == ["campaign_id", "n_accounts", "n_prompts", "coverage", "templating",
+                                            "score", "flagged", "top_templates", "first_seen", "last_seen", "reason"]
+    assert pd.read_csv(out / "campaigns.csv")["campaign_id"].tolist() == campaigns["campaign_id"].tolist()
+    fleet = table[table["account_id"].str.startswith("fleet-")]
+    assert len(fleet) == 40 and fleet["campaign_id"].nunique() == 1
+    campaign = campaigns.set_index("campaign_id").loc[fleet["campaign_id"].iloc[0]]
+    assert campaign["n_accounts"] == 40 and campaign["flagged"], "the fleet as a whole is one broad sweep"
+    assert campaign["n_prompts"] == fleet["n_prompts"].sum()
+    assert fleet["reason"].str.startswith(f"Flagged through {campaign.name} (40 accounts").all()
+    assert (fleet["score"] == campaign["score"]).all()
+    users = table[table["account_id"].str.startswith("user-")]
+    assert (users["campaign_id"] == "").all() and not users["flagged"].any()
+    assert summary["accounts_flagged_through_campaigns"] == 40
+
+
 def test_one_template_over_one_narrow_domain_is_not_flagged(demo_run):
     table, _, _ = demo_run
     bot = table.set_index("account_id").loc["acme-support-bot"]
