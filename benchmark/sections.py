@@ -1,0 +1,123 @@
+"""The three sections of ``scripts/benchmark.py``: template grouping, topic assignment, embedding.
+
+Each section runs the project's stage and its peers on the same prompts (and
+the same precomputed vectors) in this process, and returns one row per method:
+``method``, ``prompts``, ``seconds``, ``per_s`` (prompts/s), ``peak_mb`` (peak RSS
+growth, see :mod:`benchmark.measure`), quality figures, and ``note``. A
+peer that cannot run here (not installed) gets a row saying why instead of figures.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import numpy as np
+
+from benchmark.data import Sample
+from benchmark.embed import neighbour_recall
+from benchmark.measure import Measured, measure
+from benchmark.topics import bertopic_topics, codebook_topics, topic_quality, topic_word_vectors
+from benchmark.grouping import community_groups, drain_groups, minhash_groups, project_groups
+from benchmark.grouping_quality import grouping_quality
+
+log = logging.getLogger(__name__)
+
+
+def _row(method: str, n: int, m: Measured, quality: dict, note: str = "") -> dict:
+    return {"method": method, "prompts": n, "seconds": round(m.seconds, 4),
+            "per_s": round(n / m.seconds, 1) if m.seconds > 0 else float("inf"),
+            "peak_mb": round(m.peak_mb, 1), **{k: round(v, 4) for k, v in quality.items()}, "note": note}
+
+
+def _unavailable(method: str, n: int, err: Exception) -> dict:
+    log.warning("%s not run: %s", method, err)
+    return {"method": method, "prompts": n, "note": f"not run: {type(err).__name__}: {err}"}
+
+
+def _peer(method: str, n: int, run: Callable[[], np.ndarray], judge: Callable[[np.ndarray], dict],
+          note: str = "") -> dict:
+    """Time one peer; a missing package becomes a row that says so."""
+    try:
+        m = measure(run)
+    except ImportError as err:
+        return _unavailable(method, n, err)
+    return _row(method, n, m, judge(m.result), note)
+
+
+def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], community_thresholds=(0.75, 0.9),
+                     minhash_threshold: float = 0.5) -> list[dict]:
+    """Project template groups vs MinHash-LSH, community detection and Drain3 (quality vs the labels)."""
+    n, texts = len(sample.texts), sample.texts
+    judge = lambda pred: grouping_quality(pred, sample.labels)  # noqa: E731
+    m = measure(lambda: project_groups(texts, vectors))
+    groups, steps = m.result
+    steps_note = "; ".join(f"{k} {v:.2f} s" for k, v in steps.items())
+    rows = [_row("project: template_groups (tokens + within-account kNN + siblings)", n, m, judge(groups),
+                 steps_note)]
+    if n > 4_096:  # above exact_max the account gets its own index: also try the IVF one of index=ivf_sq8
+        factory = f"IVF{int(4 * np.sqrt(n))},SQ8"
+        m = measure(lambda: project_groups(texts, vectors, factory=factory))
+        groups, steps = m.result
+        rows.append(_row(f"project, index.factory={factory} (nprobe 16)", n, m, judge(groups),
+                         "; ".join(f"{k} {v:.2f} s" for k, v in steps.items())))
+    if "minhash" not in skip:
+        rows.append(_peer(f"datasketch MinHashLSH (word 3-shingles, 128 perm, threshold {minhash_threshold})", n,
+                          lambda: minhash_groups(texts, threshold=minhash_threshold), judge,
+                          "groups = connected components of LSH matches"))
+    if "community" not in skip:
+        for threshold in community_thresholds:
+            default = " (library default)" if threshold == 0.75 else ""
+            rows.append(_peer(f"sentence-transformers community_detection, cosine {threshold}{default}", n,
+                              lambda: community_groups(vectors, threshold=threshold), judge,
+                              "same static vectors as the project; min_community_size 3"))
+    if "drain" not in skip:
+        rows.append(_peer("Drain3 TemplateMiner (defaults: sim_th 0.4, depth 4)", n, lambda: drain_groups(texts),
+                          judge, "one prompt = one log line"))
+    return rows
+
+
+def topics_section(sample: Sample, vectors: np.ndarray, embed, *, skip: set[str], seed: int = 0) -> list[dict]:
+    """Project codebook cells vs BERTopic, each against the sample's topic label."""
+    n, texts = len(sample.texts), sample.texts
+    judge = lambda pred: topic_quality(pred, sample.labels)  # noqa: E731
+    rows = [_row("project: codebook on prompt vectors (train_codebook + assign_cells)", n,
+                 m := measure(lambda: codebook_topics(vectors, seed=seed)), judge(m.result))]
+    m = measure(lambda: codebook_topics(topic_word_vectors(texts, vectors, embed), seed=seed))
+    rows.append(_row("project: codebook on topic words (as the daily job)", n, m, judge(m.result),
+                     "includes re-embedding each prompt's topic words"))
+    if "bertopic" not in skip:
+        try:
+            # numba compiles UMAP and HDBSCAN on first use; warm up on a small slice so that is not timed.
+            warm = min(n, 300)
+            bertopic_topics(texts[:warm], vectors[:warm], seed=seed, min_topic_size=5)
+        except ImportError as err:
+            rows.append(_unavailable("BERTopic", n, err))
+            return rows
+        rows.append(_peer("BERTopic fit_transform (UMAP 5-d + HDBSCAN, min_topic_size 10)", n,
+                          lambda: bertopic_topics(texts, vectors, seed=seed), judge,
+                          "same vectors; numba JIT warmed up beforehand, not timed"))
+    return rows
+
+
+def embedding_section(texts: list[str], static, minilm=None, *, k: int = 10,
+                      static_full: tuple[int, Measured] | None = None) -> list[dict]:
+    """Static vs MiniLM throughput on the same prompts, and recall@k of static neighbours vs MiniLM's.
+
+    ``static_full`` is (prompts, measurement) of the static model on a larger
+    set (the grouping sample), reported as an extra row: on a few hundred
+    prompts its throughput is mostly per-call overhead.
+    """
+    n = len(texts)
+    m_static = measure(lambda: static.encode(texts))
+    rows = [_row(f"project default: static (model2vec, {static.dim}-d)", n, m_static, {})]
+    if minilm is not None:
+        m_minilm = measure(lambda: minilm.encode(texts))
+        recall = neighbour_recall(m_static.result, m_minilm.result, k=k)
+        rows[0][f"recall@{k}_vs_minilm"] = round(recall, 4)
+        rows.append(_row(f"all-MiniLM-L6-v2 ({minilm.dim}-d, batch {minilm.batch_size})", n, m_minilm,
+                         {f"recall@{k}_vs_minilm": 1.0}, "reference for neighbour recall"))
+    if static_full is not None:
+        rows.append(_row(f"static, all {static_full[0]:,} grouping prompts", static_full[0], static_full[1], {},
+                         "throughput at scale (batch 1024)"))
+    return rows

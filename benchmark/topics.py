@@ -1,0 +1,75 @@
+"""Topic assignment of a set of prompts: the project's codebook, and BERTopic on the same vectors.
+
+Both take precomputed unit-norm vectors (embedding is not timed) and return one
+topic per prompt. Quality is agreement with a known topic label
+(:func:`topic_quality`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from scoring.tokens import TokenStore
+from scoring.topic_text import topic_texts
+from scoring.topics import assign_cells, choose_n_cells, train_codebook
+
+
+def codebook_topics(vectors: np.ndarray, *, n_cells: int = 256, min_points_per_cell: int = 39,
+                    n_iter: int = 20, seed: int = 0) -> np.ndarray:
+    """The daily job's topic cells: spherical k-means codebook on the vectors, then nearest centroid."""
+    k = choose_n_cells(len(vectors), n_cells=n_cells, min_points_per_cell=min_points_per_cell)
+    centroids = train_codebook(vectors, n_cells=k, n_iter=n_iter, seed=seed)
+    return assign_cells(vectors, centroids).astype(np.int64)
+
+
+def topic_word_vectors(texts: list[str], vectors: np.ndarray, embed) -> np.ndarray:
+    """Each prompt's vector re-embedded on its topic words, as the daily job does for untemplated prompts.
+
+    Function and request words are dropped (``scoring.topic_text``); template
+    wording is not, since no prompt here is in a template group.
+    """
+    store = TokenStore()
+    for text in texts:
+        store.add(text)
+    n = len(texts)
+    changed = topic_texts(store, np.full(n, -1, np.int64), np.arange(n, dtype=np.int64))
+    out = vectors.copy()
+    if changed:
+        out[np.fromiter(changed, dtype=np.int64, count=len(changed))] = embed(list(changed.values()))
+    return out
+
+
+def bertopic_topics(texts: list[str], vectors: np.ndarray, *, seed: int = 0, min_topic_size: int = 10) -> np.ndarray:
+    """BERTopic ``fit_transform`` on precomputed vectors (UMAP + HDBSCAN + c-TF-IDF), -1 for its outliers.
+
+    UMAP gets a fixed ``random_state`` so the run is repeatable; no embedding
+    model is loaded (BERTopic only needs one when it must embed itself).
+    """
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
+    model = BERTopic(umap_model=umap_model, min_topic_size=min_topic_size, calculate_probabilities=False,
+                     verbose=False)
+    topics, _ = model.fit_transform(texts, embeddings=np.asarray(vectors, dtype=np.float32))
+    return np.asarray(topics, dtype=np.int64)
+
+
+def topic_quality(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Agreement of predicted topics with a known label.
+
+    Returns:
+        ``topics``: distinct predicted topics (outliers, -1, not counted);
+        ``outliers``: share of prompts given no topic (-1), in [0, 1];
+        ``nmi``, ``ari``: normalised mutual information and adjusted Rand index
+        against ``truth``, outliers counted as one more topic (how BERTopic reports them).
+    """
+    pred = np.asarray(pred, dtype=np.int64)
+    _, label = np.unique(np.asarray(truth).astype(str), return_inverse=True)
+    return {
+        "topics": int(len(np.unique(pred[pred >= 0]))),
+        "outliers": float((pred < 0).mean()) if len(pred) else 0.0,
+        "nmi": float(normalized_mutual_info_score(label, pred)),
+        "ari": float(adjusted_rand_score(label, pred)),
+    }

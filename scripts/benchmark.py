@@ -1,0 +1,124 @@
+"""Benchmark the project's stages against the peers a user would pick instead, in one process.
+
+    python scripts/benchmark.py --out outputs/benchmark.json                # 3,000 prompts per section
+    python scripts/benchmark.py --n-prompts 0 --out outputs/benchmark.md    # the whole corpora
+
+Sections (each on the same prompts and the same precomputed vectors for every method):
+
+a. template grouping on promptsource-filled prompts (truth: meta.template_id): the
+   project's template groups vs datasketch MinHash-LSH, sentence-transformers
+   community_detection and Drain3;
+b. topic assignment on MMLU questions (truth: meta.subject): the project's codebook
+   vs BERTopic;
+c. embedding: the static model vs MiniLM, throughput and recall@10 of neighbours.
+
+Only the method is timed, never the embedding it is given. Without
+../shared/data/prompts the demo vocabulary stands in (and the report says so).
+Prints markdown tables; ``--out`` gets JSON (rows + markdown) or, for a .md
+name, the markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from embedder import Embedder, load_model
+from benchmark.data import MMLU, PROMPTSOURCE, corpus_file, demo_templates, demo_topics, read_labelled
+from benchmark.measure import measure
+from benchmark.report import markdown_table
+from benchmark.sections import embedding_section, grouping_section, topics_section
+from traffic.atomic import atomic_path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "prompts"
+PEERS = ("minhash", "community", "drain", "bertopic")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder of the prompt corpora")
+    parser.add_argument("--n-prompts", type=int, default=3_000, help="prompts per section, 0 = all (default 3000)")
+    parser.add_argument("--minilm-prompts", type=int, default=200,
+                        help="prompts embedded with MiniLM (~47/s here), 0 = skip MiniLM (default 200)")
+    parser.add_argument("--skip", default="", help=f"comma-separated peers to leave out: {', '.join(PEERS)}")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="write the results here: .md for markdown, anything else JSON")
+    args = parser.parse_args(argv)
+    args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if args.skip - set(PEERS):
+        parser.error(f"--skip: unknown {sorted(args.skip - set(PEERS))}; choose from {', '.join(PEERS)}")
+    if args.n_prompts < 0 or args.minilm_prompts < 0:
+        parser.error("--n-prompts and --minilm-prompts must be >= 0")
+    return args
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Run every section; returns {"data", "sections": {name: rows}, "markdown"}."""
+    n = args.n_prompts or None
+    static = Embedder(load_model("static"))
+    notes = []
+    templates_file, topics_file = corpus_file(args.data, PROMPTSOURCE), corpus_file(args.data, MMLU)
+    if templates_file:
+        templates = read_labelled(templates_file, "template_id", n=n, seed=args.seed)
+    else:
+        notes.append(f"{Path(args.data) / PROMPTSOURCE} not found: template grouping runs on the demo vocabulary")
+        templates = demo_templates(n=n or 3_000, seed=args.seed)
+    if topics_file:
+        topics = read_labelled(topics_file, "subject", n=n, seed=args.seed)
+    else:
+        notes.append(f"{Path(args.data) / MMLU} not found: topics run on the demo day's ordinary users")
+        topics = demo_topics(n=n or 3_000, seed=args.seed)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+    embedded = measure(lambda: static.encode(templates.texts))
+    sections = {"a. template grouping": grouping_section(templates, embedded.result, skip=args.skip)}
+    sections["b. topic assignment"] = topics_section(topics, static.encode(topics.texts), static.encode,
+                                                     skip=args.skip, seed=args.seed)
+    minilm = Embedder(load_model("minilm")) if args.minilm_prompts else None
+    size = min(len(templates.texts), args.minilm_prompts or 1_000)
+    pick = np.sort(np.random.default_rng(args.seed).choice(len(templates.texts), size=size, replace=False))
+    sample = [templates.texts[i] for i in pick]
+    sections["c. embedding"] = embedding_section(sample, static, minilm,
+                                                 static_full=(len(templates.texts), embedded))
+    data = {"a. template grouping": templates.source, "b. topic assignment": topics.source,
+            "c. embedding": f"{len(sample):,} prompts drawn at random from section a"}
+    return {"data": data, "notes": notes, "sections": sections, "markdown": render(data, notes, sections)}
+
+
+def render(data: dict, notes: list[str], sections: dict) -> str:
+    """The report as markdown: one table per section, each headed by what it ran on."""
+    parts = [f"Benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {platform.processor() or platform.machine()}, "
+             f"Python {platform.python_version()}."]
+    parts += [f"> {note}" for note in notes]
+    for name, rows in sections.items():
+        parts += [f"### {name}", f"Data: {data[name]}.", markdown_table(rows)]
+    return "\n\n".join(parts) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the tables and write ``--out``; returns the exit status."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    result = run(args)
+    print(result["markdown"])
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out) as tmp:
+            text = result["markdown"] if out.suffix.lower() == ".md" else json.dumps(result, indent=2, default=str)
+            tmp.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

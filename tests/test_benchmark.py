@@ -1,0 +1,175 @@
+"""The scale generator and a small run of the benchmark script.
+
+Performance itself is never asserted here (the benchmark script measures it);
+these tests check what a user of the two scripts would notice: the generated day
+has the promised shape and reads back through the daily job's reader, the same
+seed gives the same file, and the benchmark produces a table for every section,
+from the real corpora when they are there and from the demo vocabulary when not.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from benchmark.grouping_quality import grouping_quality, kept_groups
+from traffic.read import read_traffic
+from traffic.scale_day import SCHEMA, plan_accounts, write_day
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_CORPUS = ROOT.parent / "shared" / "data" / "prompts"
+ROWS = 4_000
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"script_{name}", ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def day_path(tmp_path_factory) -> Path:
+    return write_day(tmp_path_factory.mktemp("scale") / "day.parquet", ROWS, seed=3, batch_rows=1_500)
+
+
+# ---------------------------------------------------------------------------
+# The scale generator.
+
+def test_generated_day_has_the_schema_rows_and_row_groups(day_path: Path) -> None:
+    meta = pq.ParquetFile(day_path)
+    assert meta.schema_arrow == SCHEMA
+    assert meta.metadata.num_rows == ROWS
+    sizes = [meta.metadata.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert len(sizes) == 3 and max(sizes) < 2 * 1_500  # one row group per time slice of ~1,333 rows
+    stamps = pq.read_table(day_path, columns=["timestamp"])["timestamp"].to_numpy()
+    assert (np.diff(stamps.astype(np.int64)) >= 0).all(), "rows come in time order"
+
+
+def test_people_work_in_waking_hours_machines_round_the_clock(day_path: Path) -> None:
+    frame = pq.read_table(day_path).to_pandas()
+    hours = frame["timestamp"].dt.hour
+    harvester = frame["account_id"].str.startswith("harvest-")
+    assert hours[harvester].nunique() == 24
+    # A person's prompts come in sessions: most follow the previous one within minutes.
+    user = frame[frame["account_id"].str.startswith("user-")].sort_values(["account_id", "timestamp"])
+    gaps = user.groupby("account_id")["timestamp"].diff().dropna().dt.total_seconds()
+    assert (gaps < 600).mean() > 0.6
+
+
+def test_volumes_are_heavy_tailed_and_exactly_as_planned(day_path: Path) -> None:
+    table = pq.read_table(day_path, columns=["account_id"])
+    counts = pc.value_counts(table["account_id"])
+    names = counts.field("values").to_pylist()
+    volume = dict(zip(names, counts.field("counts").to_pylist()))
+    users = np.array([v for name, v in volume.items() if name.startswith("user-")])
+    assert np.median(users) <= 10, "most users send a handful of prompts"
+    assert users.max() >= 10 * np.median(users), "and a few send far more"
+    assert sum(name.startswith("harvest-") for name in names) == 5
+    assert any(name.startswith("bot-") for name in names) and any(name.startswith("student-") for name in names)
+    plan, _ = plan_accounts(ROWS, seed=3)
+    assert volume == {n: int(v) for n, v in zip(plan.names.to_pylist(), plan.volume) if v > 0}
+
+
+def test_prompts_repeat_but_most_are_distinct(day_path: Path) -> None:
+    prompts = pq.read_table(day_path, columns=["prompt"])["prompt"]
+    share = len(pc.unique(prompts)) / len(prompts)
+    assert 0.4 <= share <= 0.95
+    assert pc.min(pc.utf8_length(prompts)).as_py() > 0
+
+
+def test_generated_day_reads_back_without_rejects(day_path: Path) -> None:
+    valid = rejected = 0
+    for chunk, bad in read_traffic(day_path, chunk_rows=1_000):
+        valid += len(chunk.prompt)
+        rejected += len(bad)
+        assert np.isfinite(chunk.timestamp).all()
+    assert (valid, rejected) == (ROWS, 0)
+
+
+def test_same_seed_same_file_other_seed_other_file(tmp_path: Path, day_path: Path) -> None:
+    again = write_day(tmp_path / "again.parquet", ROWS, seed=3, batch_rows=1_500)
+    other = write_day(tmp_path / "other.parquet", ROWS, seed=4, batch_rows=1_500)
+    assert pq.read_table(again).equals(pq.read_table(day_path))
+    assert not pq.read_table(other).equals(pq.read_table(day_path))
+
+
+def test_generator_cli_writes_the_file_and_refuses_bad_sizes(tmp_path: Path) -> None:
+    out = tmp_path / "cli.parquet"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_day.py"), "--rows", "2000",
+                           "--out", str(out), "--seed", "1"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert pq.ParquetFile(out).metadata.num_rows == 2_000
+    bad = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_day.py"), "--rows", "5",
+                          "--out", str(tmp_path / "bad.parquet")], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "n_rows must be an integer >= 100" in bad.stderr
+    assert not (tmp_path / "bad.parquet").exists()
+
+
+# ---------------------------------------------------------------------------
+# Grouping quality.
+
+def test_grouping_quality_rewards_the_truth_and_not_leaving_prompts_alone() -> None:
+    truth = np.array(["a"] * 4 + ["b"] * 3 + ["c"] * 2)
+    perfect = grouping_quality(np.array([0, 0, 0, 0, 1, 1, 1, 2, 2]), truth)
+    assert perfect["purity"] == 1.0 and perfect["groups"] == 2  # the pair is below the 3-prompt minimum
+    assert perfect["recovery"] == pytest.approx(7 / 9) and perfect["coverage"] == pytest.approx(7 / 9)
+    alone = grouping_quality(np.full(9, -1), truth)
+    assert alone["coverage"] == 0.0 and alone["recovery"] == 0.0 and alone["ari"] == pytest.approx(0.0)
+    merged = grouping_quality(np.zeros(9, dtype=int), truth)
+    assert merged["purity"] == pytest.approx(4 / 9) and merged["ari"] < perfect["ari"]
+    assert kept_groups(np.array([5, 5, 5, 7, 7, -1])).tolist() == [0, 0, 0, -1, -1, -1]
+
+
+# ---------------------------------------------------------------------------
+# The benchmark script, small.
+
+def _run_benchmark(tmp_path: Path, *extra: str) -> dict:
+    out = tmp_path / "bench.json"
+    assert _load_script("benchmark").main(["--n-prompts", "240", "--minilm-prompts", "0", "--skip", "bertopic",
+                                           "--out", str(out), *extra]) == 0
+    return json.loads(out.read_text())
+
+
+def _check_report(result: dict) -> None:
+    sections = result["sections"]
+    assert list(sections) == ["a. template grouping", "b. topic assignment", "c. embedding"]
+    grouping = sections["a. template grouping"]
+    assert grouping[0]["method"].startswith("project") and len(grouping) == 5
+    for row in grouping:
+        assert row["seconds"] > 0 and 0.0 <= row["recovery"] <= row["coverage"] <= 1.0
+        assert 0.0 <= row["purity"] <= 1.0 if row["groups"] else np.isnan(row["purity"])  # no group: no purity
+    assert grouping[0]["groups"] > 0
+    assert sections["b. topic assignment"][0]["nmi"] > 0.1
+    assert "| method |" in result["markdown"] and "time ×project" in result["markdown"]
+
+
+def test_benchmark_on_the_real_corpora(tmp_path: Path) -> None:
+    if not (REAL_CORPUS / "distill" / "t0_promptsource_filled.jsonl.gz").is_file():
+        pytest.skip(f"real corpora not found at {REAL_CORPUS} (shared/data/prompts is not checked out here)")
+    result = _run_benchmark(tmp_path, "--data", str(REAL_CORPUS))
+    _check_report(result)
+    assert result["notes"] == [] and "t0_promptsource_filled" in result["data"]["a. template grouping"]
+
+
+def test_benchmark_falls_back_to_the_demo_vocabulary(tmp_path: Path) -> None:
+    result = _run_benchmark(tmp_path, "--data", str(tmp_path / "no-corpora"))
+    _check_report(result)
+    assert len(result["notes"]) == 2 and all("not found" in note for note in result["notes"])
+    assert result["data"]["a. template grouping"].startswith("demo vocabulary")
+
+
+@pytest.mark.slow
+def test_benchmark_runs_bertopic_and_minilm(tmp_path: Path) -> None:
+    out = tmp_path / "bench.md"
+    assert _load_script("benchmark").main(["--n-prompts", "400", "--minilm-prompts", "40", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "BERTopic" in text and "all-MiniLM-L6-v2" in text and "not run" not in text
