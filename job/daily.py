@@ -101,6 +101,7 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
             typical_cells=cover.typical_cells, typical_diversity=cover.typical_diversity,
             day_diversity=cover.day_diversity, coverage=cover.coverage, templating=groups.templating,
             n_templates=groups.n_templates, top_share=groups.top_share, top_template=groups.top_template,
+            top_templates=groups.top_templates,
             popular_share=np.bincount(node_account, weights=popular[node_uid], minlength=n_accounts)
             / np.maximum(profile.n_distinct, 1),
             first_seen=first, last_seen=last,

@@ -8,6 +8,7 @@ its clipped token ids. Exact repeats (after normalisation) are embedded once.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,7 +46,10 @@ class _Accumulator:
     def __init__(self) -> None:
         self.uid_of: dict[int, int] = {}
         self.digests: list[int] = []
-        self.vectors: list[np.ndarray] = []
+        # Embedded chunks wait on disk (a temporary file, gone when closed), not in memory: at the end
+        # they are read back one at a time into canonical order, so the day's vectors are held once.
+        self.spill = tempfile.TemporaryFile()
+        self.chunk_rows: list[int] = []
         self.tokens = TokenStore()
         self.account_of: dict[str, int] = {}
         self.rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -71,7 +75,9 @@ class _Accumulator:
                 new_texts.append(text)
             uids[i] = uid
         if new_texts:
-            self.vectors.append(embed(new_texts))
+            block = np.ascontiguousarray(embed(new_texts), dtype=np.float32)
+            self.spill.write(block.tobytes())
+            self.chunk_rows.append(len(block))
         kept = np.flatnonzero(keep)
         accounts = np.fromiter(
             (self.account_of.setdefault(chunk.account_id[i], len(self.account_of)) for i in kept),
@@ -84,15 +90,16 @@ class _Accumulator:
         order = np.argsort(np.asarray(self.digests, dtype=np.uint64), kind="stable")
         new_uid = np.empty(len(order), dtype=np.int64)
         new_uid[order] = np.arange(len(order))
-        # Move each embedded chunk straight to its canonical rows, freeing it as we go: one copy of the
-        # day's vectors at a time plus a chunk, never two.
+        if self.chunk_rows and self.spill.tell() != sum(self.chunk_rows) * dim * 4:
+            raise ValueError(f"the embedder returned vectors that are not {dim}-dimensional")
         vectors = np.empty((len(order), dim), dtype=np.float32)
+        self.spill.seek(0)
         start = 0
-        self.vectors.reverse()
-        while self.vectors:
-            block = self.vectors.pop()
-            vectors[new_uid[start : start + len(block)]] = block
-            start += len(block)
+        for rows in self.chunk_rows:
+            block = np.frombuffer(self.spill.read(rows * dim * 4), dtype=np.float32).reshape(rows, dim)
+            vectors[new_uid[start : start + rows]] = block
+            start += rows
+        self.spill.close()
         self.tokens.reorder(order)
         names = sorted(self.account_of)
         code = np.empty(len(names), dtype=np.int64)

@@ -49,23 +49,32 @@ class TemplateGroups:
     skeletons: dict[int, list[int]]  # group id -> aligned token ids, SLOT where prompts differ
 
 
-def ngram_features(tokens: np.ndarray, offsets: np.ndarray) -> sparse.csr_matrix:
-    """Binary (n_prompts × 2^24) matrix of hashed word 1-grams and 2-grams."""
+def ngram_features(tokens: np.ndarray, offsets: np.ndarray, *, batch_docs: int = 65_536) -> sparse.csr_matrix:
+    """Binary (n_prompts × 2^24) matrix of hashed word 1-grams and 2-grams.
+
+    Built a batch of prompts at a time, straight into CSR arrays (int32 column
+    ids), so the peak is the finished matrix plus one batch's hashes.
+    """
     n = len(offsets) - 1
-    doc = np.repeat(np.arange(n), np.diff(offsets))
-    t = tokens.astype(np.uint64)
-    uni_ok = tokens != GAP
-    pair_ok = (doc[:-1] == doc[1:]) & uni_ok[:-1] & uni_ok[1:]
-    with np.errstate(over="ignore"):
-        bigram = (t[:-1] * _MIX) ^ (t[1:] + np.uint64(0x632BE59BD9B4E019))
-        hashes = np.concatenate([t[uni_ok], bigram[pair_ok] * _MIX])
-    rows = np.concatenate([doc[uni_ok], doc[:-1][pair_ok]])
-    cols = (hashes % np.uint64(_FEATURE_BUCKETS)).astype(np.int64)
-    data = np.ones(len(rows), dtype=np.float32)
-    m = sparse.csr_matrix((data, (rows, cols)), shape=(n, _FEATURE_BUCKETS))
-    m.sum_duplicates()
-    m.data[:] = 1.0
-    return m
+    indices: list[np.ndarray] = []
+    counts = np.zeros(n, dtype=np.int64)
+    for lo in range(0, n, batch_docs):
+        hi = min(n, lo + batch_docs)
+        t = tokens[offsets[lo] : offsets[hi]].astype(np.uint64)
+        doc = np.repeat(np.arange(lo, hi), np.diff(offsets[lo : hi + 1]))
+        uni_ok = tokens[offsets[lo] : offsets[hi]] != GAP
+        pair_ok = (doc[:-1] == doc[1:]) & uni_ok[:-1] & uni_ok[1:]
+        with np.errstate(over="ignore"):
+            bigram = (t[:-1] * _MIX) ^ (t[1:] + np.uint64(0x632BE59BD9B4E019))
+            hashes = np.concatenate([t[uni_ok], bigram[pair_ok] * _MIX])
+        rows = np.concatenate([doc[uni_ok], doc[:-1][pair_ok]])
+        # One sorted, de-duplicated key per (prompt, feature): CSR order, binary values.
+        key = np.unique((rows.astype(np.int64) << 24) | (hashes % np.uint64(_FEATURE_BUCKETS)).astype(np.int64))
+        indices.append((key & (_FEATURE_BUCKETS - 1)).astype(np.int32))
+        counts[lo:hi] = np.bincount((key >> 24) - lo, minlength=hi - lo)
+    cols = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(n, _FEATURE_BUCKETS))
 
 
 def overlap_coefficient(features: sparse.csr_matrix, a: np.ndarray, b: np.ndarray, *, batch: int = 100_000) -> np.ndarray:

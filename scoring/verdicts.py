@@ -37,6 +37,7 @@ class AccountSignals:
     n_templates: np.ndarray
     top_share: np.ndarray
     top_template: list[str]
+    top_templates: list[list[tuple[str, float]]]
     popular_share: np.ndarray
     first_seen: np.ndarray
     last_seen: np.ndarray
@@ -94,6 +95,7 @@ def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, th
             "n_templates": s.n_templates.astype(np.int64),
             "top_template": s.top_template,
             "top_template_share": np.round(s.top_share, 4),
+            "top_templates": [" | ".join(f"{t} ({share:.0%})" for t, share in tops) for tops in s.top_templates],
             "popular_share": np.round(s.popular_share, 4),
             "first_seen": pd.to_datetime(s.first_seen, unit="s", utc=True),
             "last_seen": pd.to_datetime(s.last_seen, unit="s", utc=True),
