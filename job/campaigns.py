@@ -15,6 +15,7 @@ import pandas as pd
 
 from index.within_groups import knn_within_groups
 from job.config import CampaignOptions, IndexOptions, ScoringOptions
+from scoring.arrays import distinct
 from scoring.campaign_verdicts import CampaignSignals, campaign_names, campaign_table
 from scoring.campaigns import Campaigns, cell_counts, find_campaigns, timing_counts
 from scoring.coverage import CellProfile, cell_profiles, coverage_scores
@@ -70,7 +71,7 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
     # Pooled prompts: distinct (campaign, prompt) pairs, sorted by campaign.
     n_uids = len(vectors)
     node_campaign = found.campaign[node_account]
-    pooled = np.unique(node_campaign[node_campaign >= 0].astype(np.int64) * n_uids + node_uid[node_campaign >= 0])
+    pooled = distinct(node_campaign[node_campaign >= 0].astype(np.int64) * n_uids + node_uid[node_campaign >= 0])
     camp, uid = pooled // n_uids, pooled % n_uids
     t = scoring.templates
     src, dst, _ = knn_within_groups(vectors, uid, camp, k=index.within_account_k, exact_max=index.exact_max,

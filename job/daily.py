@@ -28,6 +28,7 @@ from scoring.popularity import prompt_reach
 from scoring.templating import template_groups
 from scoring.topic_text import TopicWords
 from scoring.topics import assign_cells, choose_n_cells, load_codebook, save_codebook, train_codebook
+from scoring.arrays import distinct
 from scoring.campaign_verdicts import apply_campaigns
 from scoring.verdicts import AccountSignals, verdict_table
 from traffic.read import Columns, read_traffic
@@ -73,7 +74,7 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
     if n_uids < 2:
         raise ValueError("the day has fewer than 2 distinct valid prompts: nothing to score")
     # A node is one distinct (account, prompt) pair; nodes are sorted by account.
-    keys = np.unique(day.row_account.astype(np.int64) * n_uids + day.row_uid)
+    keys = distinct(day.row_account.astype(np.int64) * n_uids + day.row_uid)
     node_account, node_uid = keys // n_uids, keys % n_uids
 
     with timer("index"):

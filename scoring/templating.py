@@ -29,6 +29,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from scoring.arrays import distinct
 from scoring.tokens import GAP, TokenStore
 
 SLOT = -1
@@ -69,7 +70,7 @@ def ngram_features(tokens: np.ndarray, offsets: np.ndarray, *, batch_docs: int =
             hashes = np.concatenate([t[uni_ok], bigram[pair_ok] * _MIX])
         rows = np.concatenate([doc[uni_ok], doc[:-1][pair_ok]])
         # One sorted, de-duplicated key per (prompt, feature): CSR order, binary values.
-        key = np.unique((rows.astype(np.int64) << 24) | (hashes % np.uint64(_FEATURE_BUCKETS)).astype(np.int64))
+        key = distinct((rows.astype(np.int64) << 24) | (hashes % np.uint64(_FEATURE_BUCKETS)).astype(np.int64))
         indices.append((key & (_FEATURE_BUCKETS - 1)).astype(np.int32))
         counts[lo:hi] = np.bincount((key >> 24) - lo, minlength=hi - lo)
     cols = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32)

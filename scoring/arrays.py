@@ -1,0 +1,15 @@
+"""Small array helpers shared by the scoring stages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a 1-D integer array.
+
+    Same result as ``np.unique(values)``, by sort and neighbour comparison: numpy 2's
+    default hash-based ``np.unique`` is ~100x slower on millions of 64-bit keys.
+    """
+    out = np.sort(values, kind="stable")
+    return out[np.concatenate([[True], out[1:] != out[:-1]])] if len(out) else out
