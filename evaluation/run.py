@@ -50,6 +50,7 @@ def compute_signals(traffic: Path, *, embedder: EmbedderOptions, index: IndexOpt
     from embedder import Embedder, load_model, model_identity
     from job.daily import StageTimer, score_day
     from job.ingest import ingest
+    from job.wiring import topic_embedder
     from traffic.read import read_traffic
 
     model = load_model(embedder.name, device=embedder.device, cache_dir=embedder.cache_dir,
@@ -57,9 +58,11 @@ def compute_signals(traffic: Path, *, embedder: EmbedderOptions, index: IndexOpt
     encoder = Embedder(model, batch_size=embedder.batch_size)
     rejected: list = []
     day = ingest(read_traffic(traffic), embed=encoder.encode, dim=encoder.dim, reject=rejected.append, progress=False)
+    topic_embed, topic_model = topic_embedder(embedder, topics=scoring.topics.embedder)
     scored = score_day(day, embed=encoder.encode, index=index, scoring=scoring,
                        duplicate_similarity=embedder.duplicate_similarity,
-                       model=model_identity(embedder.name, model), timer=StageTimer())
+                       model=model_identity(embedder.name, model), timer=StageTimer(),
+                       topic_embed=topic_embed, topic_model=topic_model)
     vectors = np.zeros((day.rows_read, encoder.dim), dtype=np.float32)
     vectors[day.row_number - 1] = day.vectors[day.row_uid]
     if rejected:

@@ -65,11 +65,18 @@ class Scored:
     index_factory: str
     centroids: np.ndarray
     campaigns: pd.DataFrame | None = None  # None when campaigns are switched off
+    codebook_model: dict | None = None  # identity of the embedder the codebook's cells live in
 
 
 def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, duplicate_similarity: float,
-              model: dict, timer: StageTimer) -> Scored:
-    """Score every account of an ingested day (see the scoring package for each signal)."""
+              model: dict, timer: StageTimer, topic_embed=None, topic_model: dict | None = None) -> Scored:
+    """Score every account of an ingested day (see the scoring package for each signal).
+
+    ``topic_embed``/``topic_model``: another embedder for topic words (default: ``embed``); then every
+    prompt's topic vector, and the codebook, live in that embedder's space.
+    """
+    separate = topic_embed is not None
+    topic_embed, topic_model = (topic_embed, topic_model) if separate else (embed, model)
     n_uids, n_accounts = len(day.vectors), len(day.accounts)
     if n_uids < 2:
         raise ValueError("the day has fewer than 2 distinct valid prompts: nothing to score")
@@ -87,8 +94,8 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
                                  popular=popular, min_overlap=t.min_overlap, affix_tokens=t.affix_tokens,
                                  min_template_size=t.min_template_size)
     with timer("topics"):
-        centroids, node_cell = _topic_cells(day, node_uid, groups.group, embed=embed, topics=scoring.topics,
-                                            model=model, seed=scoring.seed)
+        centroids, node_cell = _topic_cells(day, node_uid, groups.group, embed=topic_embed, topics=scoring.topics,
+                                            model=topic_model, seed=scoring.seed, separate=separate)
         profile = cell_profiles(node_account, node_cell, n_accounts=n_accounts, n_cells=len(centroids))
         cover = coverage_scores(profile, cell_weights=np.bincount(node_cell, minlength=len(centroids)),
                                 z=scoring.coverage.z, min_volume=scoring.coverage.min_volume,
@@ -120,14 +127,15 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
                 found, timing=timing, accounts=day.accounts, tokens=day.tokens, vectors=day.vectors,
                 node_account=node_account, node_uid=node_uid, account_profile=profile,
                 cells_of=lambda uid, group: _assign_in_batches(
-                    _topic_vectors(day, uid, group, embed=embed, topics=scoring.topics), np.arange(len(uid)),
+                    _topic_vectors(day, uid, group, embed=topic_embed, topics=scoring.topics, separate=separate),
+                    np.arange(len(uid)),
                     centroids, np.empty(len(uid), dtype=np.int32)),
                 cell_weights=np.bincount(node_cell, minlength=len(centroids)),
                 n_prompts=signals.n_prompts, popular=popular, first_seen=first, last_seen=last,
                 n_cells=len(centroids), index=index, scoring=scoring)
             table = apply_campaigns(table, membership, campaigns)
     return Scored(table=table, n_cells=len(centroids), index_factory=factory, centroids=centroids,
-                  campaigns=campaigns)
+                  campaigns=campaigns, codebook_model=topic_model)
 
 
 def _neighbours(day: Day, node_account: np.ndarray, node_uid: np.ndarray, *, index: IndexOptions,
@@ -146,13 +154,13 @@ def _neighbours(day: Day, node_account: np.ndarray, node_uid: np.ndarray, *, ind
 
 
 def _topic_cells(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions,
-                 model: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
+                 model: dict, seed: int, separate: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The codebook, and the topic cell of every node (assigned on its topic words).
 
     Topic vectors are made a batch at a time and never held for the whole day: the
     codebook trains on a fixed-seed sample of nodes, and the rest are assigned in batches.
     """
-    vectors_of = _topic_vectors(day, node_uid, node_group, embed=embed, topics=topics)
+    vectors_of = _topic_vectors(day, node_uid, node_group, embed=embed, topics=topics, separate=separate)
     n = len(node_uid)
     cells = np.empty(n, dtype=np.int32)
     if topics.codebook:
@@ -179,17 +187,25 @@ def _assign_in_batches(vectors_of, nodes: np.ndarray, centroids: np.ndarray, cel
     return cells
 
 
-def _topic_vectors(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions):
-    """nodes -> their topic vectors: template wording (of each node's own group) and request words left out."""
+def _topic_vectors(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions,
+                   separate: bool = False):
+    """nodes -> their topic vectors: template wording (of each node's own group) and request words left out.
+
+    With a ``separate`` topic embedder every node is embedded by it (from its topic text, or its
+    stored tokens when no word is left out); otherwise unchanged nodes reuse the day's vectors.
+    """
     words = (TopicWords(day.tokens, node_group, node_uid, share=topics.template_word_share,
                         min_count=topics.template_word_min_count) if topics.topic_words_only else None)
 
     def vectors_of(nodes: np.ndarray) -> np.ndarray:
+        texts = words.texts(nodes) if words is not None else {}
+        if separate:
+            full = [texts.get(i) or day.tokens.render(day.tokens.get(int(u)).tolist())
+                    for i, u in enumerate(node_uid[nodes])]
+            return np.asarray(embed(full), dtype=np.float32)
         vectors = day.vectors[node_uid[nodes]]
-        if words is not None:
-            texts = words.texts(nodes)
-            if texts:
-                vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
+        if texts:
+            vectors[np.fromiter(texts, dtype=np.int64, count=len(texts))] = embed(list(texts.values()))
         return vectors
 
     return vectors_of
@@ -219,6 +235,8 @@ def run_day(
     duplicate_similarity: float,
     config: dict | None = None,
     progress: bool = True,
+    topic_embed=None,
+    topic_model: dict | None = None,
 ) -> dict:
     """Score one traffic file and write the results; returns the summary.
 
@@ -232,6 +250,7 @@ def run_day(
         duplicate_similarity: cosine at which two prompts count as the same prompt.
         config: the resolved configuration to record in the summary.
         progress: show progress bars.
+        topic_embed, topic_model: a separate embedder (and its identity) for topic words; default ``embed``.
 
     Raises:
         traffic.read.InputError: missing file or column (nothing is written).
@@ -248,13 +267,13 @@ def run_day(
             rejected = RejectedLog(out / "rejected.jsonl", source=str(source))
             day = ingest(chunks, embed=embed, dim=dim, reject=rejected, progress=progress)
         scored = score_day(day, embed=embed, index=index, scoring=scoring, duplicate_similarity=duplicate_similarity,
-                           model=model, timer=timer)
+                           model=model, timer=timer, topic_embed=topic_embed, topic_model=topic_model)
         with timer("write"):
             rejected.commit()
             write_table(scored.table, out, "accounts")
             if scored.campaigns is not None:
                 write_table(scored.campaigns, out, "campaigns")
-            save_codebook(scored.centroids, out / "codebook.npy", model=model)
+            save_codebook(scored.centroids, out / "codebook.npy", model=scored.codebook_model or model)
     except BaseException:
         if rejected is not None:
             rejected.discard()

@@ -7,7 +7,7 @@ from pathlib import Path
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from job.config import DailyConfig, EvaluateConfig
+from job.config import DailyConfig, EmbedderOptions, EvaluateConfig
 
 
 def register_configs() -> None:
@@ -34,12 +34,26 @@ def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
     model = load_model(emb.name, device=emb.device, cache_dir=emb.cache_dir, static_dims=emb.static_dims,
                        max_seq_length=emb.max_seq_length)
     embedder = Embedder(model, batch_size=emb.batch_size, show_progress=False)
+    topic_embed, topic_model = topic_embedder(emb, topics=options.scoring.topics.embedder)
     return run_day(
         source=source, output_dir=out, embed=embedder.encode, dim=embedder.dim,
         model=model_identity(emb.name, model), read=options.input, index=options.index,
         scoring=options.scoring, duplicate_similarity=emb.duplicate_similarity,
-        config=resolved, progress=progress,
+        config=resolved, progress=progress, topic_embed=topic_embed, topic_model=topic_model,
     )
+
+
+def topic_embedder(emb: EmbedderOptions, *, topics: str):
+    """(encode, identity) of the embedder for topic words, or (None, None) to use the main one.
+
+    ``topics='static'`` with a non-static main embedder loads the static model for topic words.
+    """
+    if topics != "static" or emb.name == "static":
+        return None, None
+    from embedder import Embedder, load_model, model_identity
+
+    static = load_model("static", cache_dir=emb.cache_dir, static_dims=emb.static_dims)
+    return Embedder(static, batch_size=1024, show_progress=False).encode, model_identity("static", static)
 
 
 def _write_demo_day(out: Path, *, n_users: int, seed: int) -> Path:
