@@ -69,7 +69,7 @@ def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], com
         for threshold in community_thresholds:
             default = " (library default)" if threshold == 0.75 else ""
             rows.append(_peer(f"sentence-transformers community_detection, cosine {threshold}{default}", n,
-                              lambda: community_groups(vectors, threshold=threshold), judge,
+                              lambda t=threshold: community_groups(vectors, threshold=t), judge,
                               "same static vectors as the project; min_community_size 3"))
     if "drain" not in skip:
         rows.append(_peer("Drain3 TemplateMiner (defaults: sim_th 0.4, depth 4)", n, lambda: drain_groups(texts),

@@ -121,7 +121,8 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
         with timer("campaigns"):
             found, timing = link_accounts(
                 node_account=node_account, node_uid=node_uid, neighbour_ids=nn_ids, reach=reach,
-                node_cell=node_cell, n_cells=len(centroids), n_distinct=profile.n_distinct, row_account=day.row_account, row_time=day.row_time,
+                node_cell=node_cell, n_cells=len(centroids), n_distinct=profile.n_distinct,
+                row_account=day.row_account, row_time=day.row_time,
                 options=scoring.campaigns, popular_accounts=scoring.templates.popular_accounts, seed=scoring.seed)
             membership, campaigns = score_campaigns(
                 found, timing=timing, accounts=day.accounts, tokens=day.tokens, vectors=day.vectors,
