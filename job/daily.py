@@ -19,17 +19,17 @@ import pandas as pd
 
 from index.neighbours import build_index, resolve_factory, self_knn
 from index.within_groups import knn_within_groups
-from job.config import IndexOptions, InputOptions, ScoringOptions, TopicsOptions
 from job.campaigns import link_accounts, score_campaigns
+from job.config import IndexOptions, InputOptions, ScoringOptions, TopicsOptions
 from job.ingest import Day, ingest
 from job.outputs import RejectedLog, write_json, write_table
+from scoring.arrays import distinct
+from scoring.campaign_verdicts import apply_campaigns
 from scoring.coverage import cell_profiles, coverage_scores
 from scoring.popularity import prompt_reach
 from scoring.templating import template_groups
 from scoring.topic_text import TopicWords
 from scoring.topics import assign_cells, choose_n_cells, load_codebook, save_codebook, train_codebook
-from scoring.arrays import distinct
-from scoring.campaign_verdicts import apply_campaigns
 from scoring.verdicts import AccountSignals, verdict_table
 from traffic.read import Columns, read_traffic
 
@@ -86,7 +86,7 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
 
     with timer("index"):
         factory, reach, within, nn_ids = _neighbours(day, node_account, node_uid, index=index,
-                                             duplicate_similarity=duplicate_similarity)
+                                                     duplicate_similarity=duplicate_similarity)
     with timer("templates"):
         popular = reach >= scoring.templates.popular_accounts
         t = scoring.templates
@@ -119,24 +119,35 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
     campaigns = None
     if scoring.campaigns.enabled:
         with timer("campaigns"):
-            found, timing = link_accounts(
-                node_account=node_account, node_uid=node_uid, neighbour_ids=nn_ids, reach=reach,
-                node_cell=node_cell, n_cells=len(centroids), n_distinct=profile.n_distinct,
-                row_account=day.row_account, row_time=day.row_time,
-                options=scoring.campaigns, popular_accounts=scoring.templates.popular_accounts, seed=scoring.seed)
-            membership, campaigns = score_campaigns(
-                found, timing=timing, accounts=day.accounts, tokens=day.tokens, vectors=day.vectors,
-                node_account=node_account, node_uid=node_uid, account_profile=profile,
-                cells_of=lambda uid, group: _assign_in_batches(
-                    _topic_vectors(day, uid, group, embed=topic_embed, topics=scoring.topics, separate=separate),
-                    np.arange(len(uid)),
-                    centroids, np.empty(len(uid), dtype=np.int32)),
-                cell_weights=np.bincount(node_cell, minlength=len(centroids)),
-                n_prompts=signals.n_prompts, popular=popular, first_seen=first, last_seen=last,
-                n_cells=len(centroids), index=index, scoring=scoring)
+            membership, campaigns = _campaigns(
+                day, node_account=node_account, node_uid=node_uid, nn_ids=nn_ids, reach=reach, popular=popular,
+                node_cell=node_cell, centroids=centroids, profile=profile, signals=signals, index=index,
+                scoring=scoring, topic_embed=topic_embed, separate=separate)
             table = apply_campaigns(table, membership, campaigns)
     return Scored(table=table, n_cells=len(centroids), index_factory=factory, centroids=centroids,
                   campaigns=campaigns, codebook_model=topic_model)
+
+
+def _campaigns(day: Day, *, node_account: np.ndarray, node_uid: np.ndarray, nn_ids: np.ndarray, reach: np.ndarray,
+               popular: np.ndarray, node_cell: np.ndarray, centroids: np.ndarray, profile, signals: AccountSignals,
+               index: IndexOptions, scoring: ScoringOptions, topic_embed,
+               separate: bool) -> tuple[pd.Series, pd.DataFrame]:
+    """Link accounts into campaigns and score each as one actor (``job.campaigns``)."""
+    found, timing = link_accounts(
+        node_account=node_account, node_uid=node_uid, neighbour_ids=nn_ids, reach=reach, node_cell=node_cell,
+        n_cells=len(centroids), n_distinct=profile.n_distinct, row_account=day.row_account, row_time=day.row_time,
+        options=scoring.campaigns, popular_accounts=scoring.templates.popular_accounts, seed=scoring.seed)
+
+    def cells_of(uid: np.ndarray, group: np.ndarray) -> np.ndarray:
+        vectors_of = _topic_vectors(day, uid, group, embed=topic_embed, topics=scoring.topics, separate=separate)
+        return _assign_in_batches(vectors_of, np.arange(len(uid)), centroids, np.empty(len(uid), dtype=np.int32))
+
+    return score_campaigns(
+        found, timing=timing, accounts=day.accounts, tokens=day.tokens, vectors=day.vectors,
+        node_account=node_account, node_uid=node_uid, account_profile=profile, cells_of=cells_of,
+        cell_weights=np.bincount(node_cell, minlength=len(centroids)), n_prompts=signals.n_prompts,
+        popular=popular, first_seen=signals.first_seen, last_seen=signals.last_seen, n_cells=len(centroids),
+        index=index, scoring=scoring)
 
 
 def _neighbours(day: Day, node_account: np.ndarray, node_uid: np.ndarray, *, index: IndexOptions,
