@@ -96,7 +96,8 @@ def evaluate(*, simulate: SimulateOptions, embedder: EmbedderOptions, index: Ind
         compute=lambda: compute_signals(traffic, embedder=embedder, index=index, scoring=scoring),
     )
     scored = rescore(signals, coverage_weight=scoring.coverage_weight, threshold=scoring.threshold,
-                     min_prompts=scoring.min_prompts, campaign_threshold=scoring.campaign_threshold)
+                     min_prompts=scoring.min_prompts, campaign_threshold=scoring.campaign_threshold,
+                     sweep_templates=scoring.sweep_templates)
     truth = pd.read_parquet(labels_path)
     scored = truth.merge(scored, on="account_id", how="left").fillna(
         {"score": 0.0, "flagged": False, "flagged_via_campaign": False, "campaign_id": ""})

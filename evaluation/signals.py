@@ -21,13 +21,14 @@ import pandas as pd
 
 from job.config import EmbedderOptions, IndexOptions, ScoringOptions
 from scoring.campaign_verdicts import inherit
-from scoring.verdicts import combine
+from scoring.verdicts import account_score
 from traffic.atomic import atomic_path
 
-SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templating", "campaign_id",
-                  "campaign_coverage", "campaign_templating", "campaign_n_distinct"]
+SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templating", "effective_templates",
+                  "campaign_id", "campaign_coverage", "campaign_templating", "campaign_effective_templates",
+                  "campaign_n_distinct"]
 # Options that only turn signals into a score: changing them never invalidates the cache.
-SCORE_ONLY = ("coverage_weight", "threshold", "min_prompts", "campaign_threshold")
+SCORE_ONLY = ("coverage_weight", "threshold", "min_prompts", "campaign_threshold", "sweep_templates")
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -93,18 +94,21 @@ def cached_signals(
 
 
 def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, min_prompts: int,
-            campaign_threshold: float | None = None) -> pd.DataFrame:
+            campaign_threshold: float | None = None, sweep_templates: float = 16.0) -> pd.DataFrame:
     """Signals plus ``score``, ``flagged`` and ``flagged_via_campaign`` under the given score options.
 
     Each account and each campaign is scored as in the daily job, and accounts
     inherit from their campaigns (``scoring.campaign_verdicts.inherit``); nothing is recomputed.
     """
     out = signals.copy()
-    own = combine(out["coverage"].to_numpy(), out["templating"].to_numpy(), coverage_weight=coverage_weight)
+    own = account_score(out["coverage"].to_numpy(float), out["templating"].to_numpy(float),
+                        out["effective_templates"].to_numpy(float), coverage_weight=coverage_weight,
+                        sweep_templates=sweep_templates)
     own_flagged = (own >= threshold) & (out["n_distinct"].to_numpy() >= min_prompts)
     linked = out["campaign_id"].fillna("").to_numpy(str) != ""
-    pooled = combine(out["campaign_coverage"].to_numpy(float), out["campaign_templating"].to_numpy(float),
-                     coverage_weight=coverage_weight)
+    pooled = account_score(out["campaign_coverage"].to_numpy(float), out["campaign_templating"].to_numpy(float),
+                           out["campaign_effective_templates"].to_numpy(float), coverage_weight=coverage_weight,
+                           sweep_templates=sweep_templates)
     pooled = np.where(linked, pooled, 0.0)
     campaign_threshold = threshold if campaign_threshold is None else campaign_threshold
     pooled_flagged = linked & (pooled >= campaign_threshold) & (out["campaign_n_distinct"].to_numpy() >= min_prompts)

@@ -65,9 +65,10 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
     if k == 0:
         empty = np.zeros(0)
         none = CampaignSignals([], empty, empty, empty, empty, empty, empty, empty, empty, empty, empty,
-                               timing.shape[1], [], empty, empty)
+                               timing.shape[1], [], empty, empty, empty)
         return membership, campaign_table(none, n_cells=n_cells, coverage_weight=scoring.coverage_weight,
-                                          threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts)
+                                          threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts,
+                                          sweep_templates=scoring.sweep_templates)
     # Pooled prompts: distinct (campaign, prompt) pairs, sorted by campaign.
     n_uids = len(vectors)
     node_campaign = found.campaign[node_account]
@@ -77,7 +78,8 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
     src, dst, _ = knn_within_groups(vectors, uid, camp, k=index.within_account_k, exact_max=index.exact_max,
                                     factory=index.factory, nprobe=index.nprobe, ef_search=index.ef_search)
     groups = template_groups(tokens, camp, uid, (src, dst), n_accounts=k, popular=popular, min_overlap=t.min_overlap,
-                             affix_tokens=t.affix_tokens, min_template_size=t.min_template_size)
+                             affix_tokens=t.affix_tokens, min_template_size=t.min_template_size,
+                             sweep_min_fills=t.sweep_min_fills)
     profile = cell_profiles(camp, cells_of(uid, groups.group), n_accounts=k, n_cells=n_cells)
     both = CellProfile(*(np.concatenate([a, b]) for a, b in zip(
         (account_profile.n_distinct, account_profile.cells, account_profile.same_cell_pairs),
@@ -97,8 +99,10 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
         n_distinct=profile.n_distinct, coverage=cover.coverage[n_accounts:], templating=groups.templating,
         cells=profile.cells, member_cells=per(account_profile.cells, np.median), link_ratio=found.link_ratio,
         link_share=found.link_share, active_bins=(pooled_timing > 0).sum(axis=1), n_bins=timing.shape[1],
-        top_templates=groups.top_templates, first_seen=per(first_seen, np.min), last_seen=per(last_seen, np.max),
+        top_templates=groups.top_templates, effective_templates=groups.effective_templates,
+        first_seen=per(first_seen, np.min), last_seen=per(last_seen, np.max),
     )
     table = campaign_table(signals, n_cells=n_cells, coverage_weight=scoring.coverage_weight,
-                           threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts)
+                           threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts,
+                           sweep_templates=scoring.sweep_templates)
     return membership, table

@@ -100,6 +100,7 @@ class TemplateOptions:
     affix_tokens: int = 5
     min_template_size: int = 3
     popular_accounts: int = 5  # prompts reached by this many accounts are not anyone's template
+    sweep_min_fills: int = 10  # a template counts towards a task sweep when refilled this many times
 
 
 @dataclass
@@ -133,6 +134,8 @@ class ScoringOptions:
     # A campaign has already shown coordination (its links passed the checks), so its pooled prompts need
     # only be clearly broader than a typical account's, not as broad as a lone harvester's.
     campaign_threshold: float = 0.2
+    # Effective number of refilled templates at which an account's breadth over tasks is complete.
+    sweep_templates: float = 16.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -140,6 +143,7 @@ class ScoringOptions:
             "scoring.coverage_weight must be in [0, 1]": 0.0 <= self.coverage_weight <= 1.0,
             "scoring.threshold must be in [0, 1]": 0.0 <= self.threshold <= 1.0,
             "scoring.campaign_threshold must be in [0, 1]": 0.0 <= self.campaign_threshold <= 1.0,
+            "scoring.sweep_templates must be > 1": self.sweep_templates > 1,
             "scoring.coverage.z must be >= 0": self.coverage.z >= 0,
             "scoring.templates.min_overlap must be in (0, 1]": 0.0 < self.templates.min_overlap <= 1.0,
             "scoring.templates.min_template_size must be >= 2": self.templates.min_template_size >= 2,

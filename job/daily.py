@@ -92,7 +92,7 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
         t = scoring.templates
         groups = template_groups(day.tokens, node_account, node_uid, within, n_accounts=n_accounts,
                                  popular=popular, min_overlap=t.min_overlap, affix_tokens=t.affix_tokens,
-                                 min_template_size=t.min_template_size)
+                                 min_template_size=t.min_template_size, sweep_min_fills=t.sweep_min_fills)
     with timer("topics"):
         centroids, node_cell = _topic_cells(day, node_uid, groups.group, embed=topic_embed, topics=scoring.topics,
                                             model=topic_model, seed=scoring.seed, separate=separate)
@@ -109,13 +109,14 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
             typical_cells=cover.typical_cells, typical_diversity=cover.typical_diversity,
             day_diversity=cover.day_diversity, coverage=cover.coverage, templating=groups.templating,
             n_templates=groups.n_templates, top_share=groups.top_share, top_template=groups.top_template,
-            top_templates=groups.top_templates,
+            top_templates=groups.top_templates, effective_templates=groups.effective_templates,
             popular_share=np.bincount(node_account, weights=popular[node_uid], minlength=n_accounts)
             / np.maximum(profile.n_distinct, 1),
             first_seen=first, last_seen=last,
         )
         table = verdict_table(signals, n_cells=len(centroids), coverage_weight=scoring.coverage_weight,
-                              threshold=scoring.threshold, min_prompts=scoring.min_prompts)
+                              threshold=scoring.threshold, min_prompts=scoring.min_prompts,
+                              sweep_templates=scoring.sweep_templates)
     campaigns = None
     if scoring.campaigns.enabled:
         with timer("campaigns"):

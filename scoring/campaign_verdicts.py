@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.verdicts import combine
+from scoring.verdicts import account_score
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class CampaignSignals:
     active_bins: np.ndarray  # time-of-day bins with traffic (of ``n_bins``)
     n_bins: int
     top_templates: list[list[tuple[str, float]]]
+    effective_templates: np.ndarray
     first_seen: np.ndarray
     last_seen: np.ndarray
 
@@ -88,7 +89,7 @@ def campaign_reason(s: CampaignSignals, i: int, *, n_cells: int, flagged: bool) 
 
 
 def campaign_table(s: CampaignSignals, *, n_cells: int, coverage_weight: float, threshold: float,
-                   min_prompts: int) -> pd.DataFrame:
+                   min_prompts: int, sweep_templates: float = 16.0) -> pd.DataFrame:
     """The ranked table written to ``campaigns.parquet``/``campaigns.csv`` (sorted by score, desc).
 
     Columns: ``campaign_id, n_accounts, n_prompts, coverage, templating, score,
@@ -96,7 +97,8 @@ def campaign_table(s: CampaignSignals, *, n_cells: int, coverage_weight: float, 
     behind them. ``flagged`` needs ``score >= threshold`` and ``min_prompts``
     distinct pooled prompts, as for an account.
     """
-    score = combine(s.coverage, s.templating, coverage_weight=coverage_weight)
+    score = account_score(s.coverage, s.templating, s.effective_templates, coverage_weight=coverage_weight,
+                          sweep_templates=sweep_templates)
     flagged = (score >= threshold) & (s.n_distinct >= min_prompts)
     table = pd.DataFrame(
         {
@@ -116,6 +118,7 @@ def campaign_table(s: CampaignSignals, *, n_cells: int, coverage_weight: float, 
             "member_topic_cells": np.round(s.member_cells, 1),
             "link_ratio": np.round(s.link_ratio, 3),
             "link_share": np.round(s.link_share, 4),
+            "effective_templates": np.round(s.effective_templates, 2),
         }
     )
     table = table.sort_values(["score", "campaign_id"], ascending=[False, True], kind="stable")
@@ -144,6 +147,7 @@ def apply_campaigns(accounts: pd.DataFrame, membership: pd.Series, campaigns: pd
     out["campaign_coverage"] = pick("coverage", 0.0).astype(float)
     out["campaign_templating"] = pick("templating", 0.0).astype(float)
     out["campaign_n_distinct"] = pick("n_distinct", 0).astype(np.int64)
+    out["campaign_effective_templates"] = pick("effective_templates", 0.0).astype(float)
     out["campaign_flagged"] = pick("flagged", False).astype(bool)
     score, flagged, through = inherit(out["score"].to_numpy(float), out["flagged"].to_numpy(bool),
                                       out["campaign_score"].to_numpy(float), out["campaign_flagged"].to_numpy(bool))

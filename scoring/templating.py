@@ -47,6 +47,7 @@ class TemplateGroups:
     top_share: np.ndarray  # per account: share of distinct prompts in the largest template
     top_template: list[str]  # per account: that template with slots as <*>, or ""
     top_templates: list[list[tuple[str, float]]]  # per account: its largest templates (<= 3) and their shares
+    effective_templates: np.ndarray  # per account: (Σ size)² / Σ size² over templates refilled >= sweep_min_fills times
     skeletons: dict[int, list[int]]  # group id -> aligned token ids, SLOT where prompts differ
 
 
@@ -124,6 +125,7 @@ def template_groups(
     min_overlap: float = 0.6,
     affix_tokens: int = 5,
     min_template_size: int = 3,
+    sweep_min_fills: int = 10,
 ) -> TemplateGroups:
     """Find every account's templates.
 
@@ -136,6 +138,8 @@ def template_groups(
         min_overlap: overlap coefficient for siblings, in (0, 1].
         affix_tokens: shared opening/closing tokens that make siblings.
         min_template_size: distinct prompts a group needs to count as a template.
+        sweep_min_fills: distinct prompts a template needs to count towards ``effective_templates``
+            (a sweep refills each of its templates; a person's pet phrasings recur a few times).
     """
     tokens, offsets = store.flat()
     src, dst = neighbour_pairs
@@ -153,10 +157,11 @@ def template_groups(
     size = np.bincount(comp)
     in_template = size[comp] >= min_template_size
     group = np.where(in_template, comp, -1)
-    return _summarise(store, node_account, node_uid, group, n_accounts=n_accounts)
+    return _summarise(store, node_account, node_uid, group, n_accounts=n_accounts, sweep_min_fills=sweep_min_fills)
 
 
-def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, group: np.ndarray, *, n_accounts: int) -> TemplateGroups:
+def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, group: np.ndarray, *, n_accounts: int,
+               sweep_min_fills: int = 10) -> TemplateGroups:
     n_distinct = np.bincount(node_account, minlength=n_accounts)
     members = np.flatnonzero(group >= 0)
     templated = np.bincount(node_account[members], minlength=n_accounts)
@@ -168,6 +173,10 @@ def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray
         for gid, s, c in zip(ids, starts, counts)
     }
     n_templates = np.bincount(owner, minlength=n_accounts)
+    big = np.where(counts >= sweep_min_fills, counts, 0).astype(np.float64)
+    big_sum = np.bincount(owner, weights=big, minlength=n_accounts)
+    size_sq = np.bincount(owner, weights=big**2, minlength=n_accounts)
+    effective = np.where(size_sq > 0, big_sum**2 / np.maximum(size_sq, 1.0), 0.0)
     top_size = np.zeros(n_accounts, dtype=np.int64)
     texts = [""] * n_accounts
     tops: list[list[tuple[str, float]]] = [[] for _ in range(n_accounts)]
@@ -181,7 +190,8 @@ def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray
         share = np.where(n_distinct > 0, templated / np.maximum(n_distinct, 1), 0.0)
         top_share = np.where(n_distinct > 0, top_size / np.maximum(n_distinct, 1), 0.0)
     return TemplateGroups(group=group, templating=share, n_templates=n_templates, top_share=top_share,
-                          top_template=texts, top_templates=tops, skeletons=skeletons)
+                          top_template=texts, top_templates=tops, effective_templates=effective,
+                          skeletons=skeletons)
 
 
 def slot_fillers(store: TokenStore, node_uid: np.ndarray, groups: TemplateGroups) -> dict[int, str]:

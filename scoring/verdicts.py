@@ -1,15 +1,25 @@
 """Verdicts: one score per account from coverage and templating, and the reason for it.
 
-``score = coverage · (w + (1 − w) · templating)`` in [0, 1], with ``w`` the
-``coverage_weight``. Coverage already carries the volume evidence (a small
-account's diversity is shrunk towards the typical one: three prompts prove
-nothing, three hundred do).
+A harvester sweeps either the topics or the tasks, so the score is the stronger of two:
 
-The product makes breadth necessary: an enterprise customer sending one
-template over one narrow domain (templating 1, coverage 0) scores 0, and so does
-a student whose homework stays in one subject. Breadth alone reaches at most
-``w`` (a self-instruct generator that sweeps every topic without a fixed
-template); broad *and* templated reaches 1, the strongest evidence.
+- **topic sweep**: ``coverage · (w + (1 − w) · templating)`` with ``w`` the
+  ``coverage_weight``. Coverage already carries the volume evidence (a small
+  account's diversity is shrunk towards the typical one: three prompts prove
+  nothing, three hundred do). The product makes breadth necessary: an
+  enterprise customer sending one template over one narrow domain (templating 1,
+  coverage 0) scores 0, and so does a student whose homework stays in one
+  subject. Breadth alone reaches at most ``w`` (a self-instruct generator that
+  sweeps every topic without a fixed template); broad *and* templated reaches 1.
+- **task sweep**: ``templating · min(1, ln T / ln T_ref)`` with ``T`` the
+  effective number of templates the account refills (``(Σ size)² / Σ size²`` over
+  templates refilled at least ``sweep_min_fills`` times: a person's pet phrasings
+  recur a few times, a sweep's templates dozens) and ``T_ref`` the
+  ``sweep_templates`` at which breadth over tasks is complete.
+  A FLAN/T0-style harvester fills a dozen task templates from NLP datasets whose
+  content is narrow; one template (the enterprise pipeline, a survey) gives
+  ``ln 1 = 0``, so refilling one template is never evidence on this route.
+
+Both are in [0, 1].
 """
 
 from __future__ import annotations
@@ -38,17 +48,33 @@ class AccountSignals:
     top_share: np.ndarray
     top_template: list[str]
     top_templates: list[list[tuple[str, float]]]
+    effective_templates: np.ndarray
     popular_share: np.ndarray
     first_seen: np.ndarray
     last_seen: np.ndarray
 
 
 def combine(coverage: np.ndarray, templating: np.ndarray, *, coverage_weight: float) -> np.ndarray:
-    """The combined score in [0, 1] (see the module docstring)."""
+    """The topic-sweep score in [0, 1] (see the module docstring)."""
     return coverage * (coverage_weight + (1.0 - coverage_weight) * templating)
 
 
-def reason(s: AccountSignals, i: int, *, n_cells: int, flagged: bool) -> str:
+def task_breadth(templating: np.ndarray, effective_templates: np.ndarray, *, sweep_templates: float) -> np.ndarray:
+    """The task-sweep score in [0, 1] (see the module docstring)."""
+    if sweep_templates <= 1:
+        raise ValueError("scoring.sweep_templates must be > 1")
+    t = np.maximum(np.asarray(effective_templates, dtype=np.float64), 1.0)
+    return np.asarray(templating, dtype=np.float64) * np.minimum(1.0, np.log(t) / np.log(sweep_templates))
+
+
+def account_score(coverage: np.ndarray, templating: np.ndarray, effective_templates: np.ndarray, *,
+                  coverage_weight: float, sweep_templates: float) -> np.ndarray:
+    """The score in [0, 1]: the stronger of the topic-sweep and task-sweep scores."""
+    return np.maximum(combine(coverage, templating, coverage_weight=coverage_weight),
+                      task_breadth(templating, effective_templates, sweep_templates=sweep_templates))
+
+
+def reason(s: AccountSignals, i: int, *, n_cells: int, flagged: bool, task_route: bool = False) -> str:
     """One human sentence explaining account ``i``'s score."""
     n, d = int(s.n_prompts[i]), int(s.n_distinct[i])
     volume = f"{n:,} prompts" + (f" ({d:,} distinct)" if d != n else "")
@@ -58,18 +84,23 @@ def reason(s: AccountSignals, i: int, *, n_cells: int, flagged: bool) -> str:
         f" spanning {int(s.cells[i])} of {n_cells} topic cells; typical for this volume: {s.typical_cells[i]:.0f}"
         f" (topic diversity {s.diversity[i]:.0f}; typical account {s.typical_diversity:.0f}, whole day {s.day_diversity:.0f})"
     )
+    if k > 1:
+        templates += f" (≈{s.effective_templates[i]:.1f} used evenly)"
     text = volume + templates + spread
     if k:
         text += f"; {s.top_share[i]:.0%} fit `{s.top_template[i]}`"
     if s.popular_share[i] >= 0.5:
         text += f"; {s.popular_share[i]:.0%} are prompts many accounts send"
     verdict = "Flagged: broad" if flagged else "Not flagged"
-    if flagged:
+    if flagged and task_route:
+        verdict = "Flagged: task sweep (many templates, each refilled)"
+    elif flagged:
         verdict += " and templated" if s.templating[i] >= 0.5 else " topic sweep"
     return f"{verdict}. {text}."
 
 
-def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, threshold: float, min_prompts: int) -> pd.DataFrame:
+def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, threshold: float, min_prompts: int,
+                  sweep_templates: float = 16.0) -> pd.DataFrame:
     """The ranked per-account table written to ``accounts.parquet``/``accounts.csv``.
 
     Columns: ``account_id, n_prompts, n_distinct, coverage, templating, score,
@@ -77,7 +108,9 @@ def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, th
     account id. ``flagged`` needs ``score >= threshold`` and at least
     ``min_prompts`` distinct prompts.
     """
-    score = combine(s.coverage, s.templating, coverage_weight=coverage_weight)
+    topic = combine(s.coverage, s.templating, coverage_weight=coverage_weight)
+    task = task_breadth(s.templating, s.effective_templates, sweep_templates=sweep_templates)
+    score = np.maximum(topic, task)
     flagged = (score >= threshold) & (s.n_distinct >= min_prompts)
     table = pd.DataFrame(
         {
@@ -88,7 +121,8 @@ def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, th
             "templating": np.round(s.templating, 4),
             "score": np.round(score, 4),
             "flagged": flagged,
-            "reason": [reason(s, i, n_cells=n_cells, flagged=bool(flagged[i])) for i in range(len(score))],
+            "reason": [reason(s, i, n_cells=n_cells, flagged=bool(flagged[i]), task_route=bool(task[i] > topic[i]))
+                       for i in range(len(score))],
             "topic_cells": s.cells.astype(np.int64),
             "topic_diversity": np.round(s.diversity, 2),
             "typical_cells": np.round(s.typical_cells, 2),
@@ -96,6 +130,8 @@ def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, th
             "top_template": s.top_template,
             "top_template_share": np.round(s.top_share, 4),
             "top_templates": [" | ".join(f"{t} ({share:.0%})" for t, share in tops) for tops in s.top_templates],
+            "effective_templates": np.round(s.effective_templates, 2),
+            "task_breadth": np.round(task, 4),
             "popular_share": np.round(s.popular_share, 4),
             "first_seen": pd.to_datetime(s.first_seen, unit="s", utc=True),
             "last_seen": pd.to_datetime(s.last_seen, unit="s", utc=True),

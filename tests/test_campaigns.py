@@ -191,12 +191,22 @@ def test_two_users_sharing_tell_me_a_joke_are_not_linked(static_model, base_day,
 def test_rescore_inherits_the_campaign_score():
     signals = pd.DataFrame({
         "account_id": ["fleet-1", "fleet-2", "loner"], "n_prompts": [20, 20, 20], "n_distinct": [20, 20, 20],
-        "coverage": [0.1, 0.1, 0.9], "templating": [0.0, 0.0, 1.0], "campaign_id": ["c1", "c1", ""],
-        "campaign_coverage": [0.9, 0.9, 0.0], "campaign_templating": [1.0, 1.0, 0.0],
-        "campaign_n_distinct": [40, 40, 0],
+        "coverage": [0.1, 0.1, 0.9], "templating": [0.0, 0.0, 1.0], "effective_templates": [0.0, 0.0, 1.0],
+        "campaign_id": ["c1", "c1", ""], "campaign_coverage": [0.9, 0.9, 0.0], "campaign_templating": [1.0, 1.0, 0.0],
+        "campaign_effective_templates": [1.0, 1.0, 0.0], "campaign_n_distinct": [40, 40, 0],
     })
     scored = rescore(signals, coverage_weight=0.5, threshold=0.5, min_prompts=30).set_index("account_id")
     assert scored.loc["fleet-1", "score"] == pytest.approx(0.9) and scored.loc["fleet-1", "flagged"]
     assert scored.loc["fleet-1", "flagged_via_campaign"]
     # The loner scores high but has too few prompts to be flagged alone, and has no campaign to lean on.
     assert scored.loc["loner", "score"] == pytest.approx(0.9) and not scored.loc["loner", "flagged"]
+
+
+def test_many_refilled_templates_score_as_a_task_sweep_but_one_template_never_does():
+    from scoring.verdicts import account_score
+
+    # A FLAN-style sweep: 16 templates used evenly, all prompts templated, narrow content (coverage 0).
+    # An enterprise pipeline: one template, all prompts templated, narrow content.
+    scores = account_score(np.array([0.0, 0.0]), np.array([1.0, 1.0]), np.array([16.0, 1.0]),
+                           coverage_weight=0.9, sweep_templates=16)
+    assert scores[0] == pytest.approx(1.0) and scores[1] == 0.0

@@ -56,7 +56,7 @@ def test_changing_only_score_options_reuses_the_cached_signals(labelled, tmp_pat
         raise AssertionError("signals were recomputed for a score-only change")
 
     monkeypatch.setattr(run_module, "compute_signals", recompute)
-    strict = evaluate(labelled, tmp_path, threshold=0.99, campaign_threshold=0.99)
+    strict = evaluate(labelled, tmp_path, threshold=0.99, campaign_threshold=0.99, min_prompts=100_000)
     assert strict["eval/flagged_recall"] == 0.0
     assert len(list((tmp_path / "cache").glob("signals-*.parquet"))) == 1
 
