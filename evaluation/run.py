@@ -97,7 +97,7 @@ def evaluate(*, simulate: SimulateOptions, embedder: EmbedderOptions, index: Ind
     )
     scored = rescore(signals, coverage_weight=scoring.coverage_weight, threshold=scoring.threshold,
                      min_prompts=scoring.min_prompts, campaign_threshold=scoring.campaign_threshold,
-                     sweep_templates=scoring.sweep_templates)
+                     sweep_templates=scoring.sweep_templates, base_templates=scoring.base_templates)
     truth = pd.read_parquet(labels_path)
     scored = truth.merge(scored, on="account_id", how="left").fillna(
         {"score": 0.0, "flagged": False, "flagged_via_campaign": False, "campaign_id": ""})

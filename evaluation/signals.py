@@ -28,7 +28,8 @@ SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templati
                   "campaign_id", "campaign_coverage", "campaign_templating", "campaign_effective_templates",
                   "campaign_n_distinct"]
 # Options that only turn signals into a score: changing them never invalidates the cache.
-SCORE_ONLY = ("coverage_weight", "threshold", "min_prompts", "campaign_threshold", "sweep_templates")
+SCORE_ONLY = ("coverage_weight", "threshold", "min_prompts", "campaign_threshold", "sweep_templates",
+              "base_templates")
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -94,7 +95,8 @@ def cached_signals(
 
 
 def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, min_prompts: int,
-            campaign_threshold: float | None = None, sweep_templates: float = 16.0) -> pd.DataFrame:
+            campaign_threshold: float | None = None, sweep_templates: float = 16.0,
+            base_templates: float = 2.0) -> pd.DataFrame:
     """Signals plus ``score``, ``flagged`` and ``flagged_via_campaign`` under the given score options.
 
     Each account and each campaign is scored as in the daily job, and accounts
@@ -103,12 +105,12 @@ def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, 
     out = signals.copy()
     own = account_score(out["coverage"].to_numpy(float), out["templating"].to_numpy(float),
                         out["effective_templates"].to_numpy(float), coverage_weight=coverage_weight,
-                        sweep_templates=sweep_templates)
+                        sweep_templates=sweep_templates, base_templates=base_templates)
     own_flagged = (own >= threshold) & (out["n_distinct"].to_numpy() >= min_prompts)
     linked = out["campaign_id"].fillna("").to_numpy(str) != ""
     pooled = account_score(out["campaign_coverage"].to_numpy(float), out["campaign_templating"].to_numpy(float),
                            out["campaign_effective_templates"].to_numpy(float), coverage_weight=coverage_weight,
-                           sweep_templates=sweep_templates)
+                           sweep_templates=sweep_templates, base_templates=base_templates)
     pooled = np.where(linked, pooled, 0.0)
     campaign_threshold = threshold if campaign_threshold is None else campaign_threshold
     pooled_flagged = linked & (pooled >= campaign_threshold) & (out["campaign_n_distinct"].to_numpy() >= min_prompts)

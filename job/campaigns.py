@@ -68,7 +68,8 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
                                timing.shape[1], [], empty, empty, empty)
         return membership, campaign_table(none, n_cells=n_cells, coverage_weight=scoring.coverage_weight,
                                           threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts,
-                                          sweep_templates=scoring.sweep_templates)
+                                          sweep_templates=scoring.sweep_templates,
+                                          base_templates=scoring.base_templates)
     # Pooled prompts: distinct (campaign, prompt) pairs, sorted by campaign.
     n_uids = len(vectors)
     node_campaign = found.campaign[node_account]
@@ -104,5 +105,6 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
     )
     table = campaign_table(signals, n_cells=n_cells, coverage_weight=scoring.coverage_weight,
                            threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts,
-                           sweep_templates=scoring.sweep_templates)
+                           sweep_templates=scoring.sweep_templates,
+                           base_templates=scoring.base_templates)
     return membership, table

@@ -136,6 +136,7 @@ class ScoringOptions:
     campaign_threshold: float = 0.2
     # Effective number of refilled templates at which an account's breadth over tasks is complete.
     sweep_templates: float = 16.0
+    base_templates: float = 2.0  # ... and the number an ordinary account may keep (counts for nothing)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -143,7 +144,8 @@ class ScoringOptions:
             "scoring.coverage_weight must be in [0, 1]": 0.0 <= self.coverage_weight <= 1.0,
             "scoring.threshold must be in [0, 1]": 0.0 <= self.threshold <= 1.0,
             "scoring.campaign_threshold must be in [0, 1]": 0.0 <= self.campaign_threshold <= 1.0,
-            "scoring.sweep_templates must be > 1": self.sweep_templates > 1,
+            "need 1 <= scoring.base_templates < scoring.sweep_templates":
+                1 <= self.base_templates < self.sweep_templates,
             "scoring.coverage.z must be >= 0": self.coverage.z >= 0,
             "scoring.templates.min_overlap must be in (0, 1]": 0.0 < self.templates.min_overlap <= 1.0,
             "scoring.templates.min_template_size must be >= 2": self.templates.min_template_size >= 2,

@@ -116,7 +116,7 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
         )
         table = verdict_table(signals, n_cells=len(centroids), coverage_weight=scoring.coverage_weight,
                               threshold=scoring.threshold, min_prompts=scoring.min_prompts,
-                              sweep_templates=scoring.sweep_templates)
+                              sweep_templates=scoring.sweep_templates, base_templates=scoring.base_templates)
     campaigns = None
     if scoring.campaigns.enabled:
         with timer("campaigns"):

@@ -89,7 +89,7 @@ def campaign_reason(s: CampaignSignals, i: int, *, n_cells: int, flagged: bool) 
 
 
 def campaign_table(s: CampaignSignals, *, n_cells: int, coverage_weight: float, threshold: float,
-                   min_prompts: int, sweep_templates: float = 16.0) -> pd.DataFrame:
+                   min_prompts: int, sweep_templates: float = 16.0, base_templates: float = 2.0) -> pd.DataFrame:
     """The ranked table written to ``campaigns.parquet``/``campaigns.csv`` (sorted by score, desc).
 
     Columns: ``campaign_id, n_accounts, n_prompts, coverage, templating, score,
@@ -98,7 +98,7 @@ def campaign_table(s: CampaignSignals, *, n_cells: int, coverage_weight: float, 
     distinct pooled prompts, as for an account.
     """
     score = account_score(s.coverage, s.templating, s.effective_templates, coverage_weight=coverage_weight,
-                          sweep_templates=sweep_templates)
+                          sweep_templates=sweep_templates, base_templates=base_templates)
     flagged = (score >= threshold) & (s.n_distinct >= min_prompts)
     table = pd.DataFrame(
         {

@@ -10,14 +10,15 @@ A harvester sweeps either the topics or the tasks, so the score is the stronger 
   coverage 0) scores 0, and so does a student whose homework stays in one
   subject. Breadth alone reaches at most ``w`` (a self-instruct generator that
   sweeps every topic without a fixed template); broad *and* templated reaches 1.
-- **task sweep**: ``templating · min(1, ln T / ln T_ref)`` with ``T`` the
+- **task sweep**: ``templating · clip(ln(T / T₀) / ln(T_ref / T₀), 0, 1)`` with ``T`` the
   effective number of templates the account refills (``(Σ size)² / Σ size²`` over
   templates refilled at least ``sweep_min_fills`` times: a person's pet phrasings
   recur a few times, a sweep's templates dozens) and ``T_ref`` the
-  ``sweep_templates`` at which breadth over tasks is complete.
+  ``sweep_templates`` at which breadth over tasks is complete. ``T₀`` (``base_templates``,
+  2) is what an ordinary account may keep: a student's two homework formats, a
+  pipeline's one, count for nothing.
   A FLAN/T0-style harvester fills a dozen task templates from NLP datasets whose
-  content is narrow; one template (the enterprise pipeline, a survey) gives
-  ``ln 1 = 0``, so refilling one template is never evidence on this route.
+  content is narrow.
 
 Both are in [0, 1].
 """
@@ -59,19 +60,22 @@ def combine(coverage: np.ndarray, templating: np.ndarray, *, coverage_weight: fl
     return coverage * (coverage_weight + (1.0 - coverage_weight) * templating)
 
 
-def task_breadth(templating: np.ndarray, effective_templates: np.ndarray, *, sweep_templates: float) -> np.ndarray:
+def task_breadth(templating: np.ndarray, effective_templates: np.ndarray, *, sweep_templates: float,
+                 base_templates: float = 2.0) -> np.ndarray:
     """The task-sweep score in [0, 1] (see the module docstring)."""
-    if sweep_templates <= 1:
-        raise ValueError("scoring.sweep_templates must be > 1")
-    t = np.maximum(np.asarray(effective_templates, dtype=np.float64), 1.0)
-    return np.asarray(templating, dtype=np.float64) * np.minimum(1.0, np.log(t) / np.log(sweep_templates))
+    if not 1 <= base_templates < sweep_templates:
+        raise ValueError("need 1 <= scoring.base_templates < scoring.sweep_templates")
+    t = np.maximum(np.asarray(effective_templates, dtype=np.float64), base_templates)
+    position = np.log(t / base_templates) / np.log(sweep_templates / base_templates)
+    return np.asarray(templating, dtype=np.float64) * np.minimum(1.0, position)
 
 
 def account_score(coverage: np.ndarray, templating: np.ndarray, effective_templates: np.ndarray, *,
-                  coverage_weight: float, sweep_templates: float) -> np.ndarray:
+                  coverage_weight: float, sweep_templates: float, base_templates: float = 2.0) -> np.ndarray:
     """The score in [0, 1]: the stronger of the topic-sweep and task-sweep scores."""
     return np.maximum(combine(coverage, templating, coverage_weight=coverage_weight),
-                      task_breadth(templating, effective_templates, sweep_templates=sweep_templates))
+                      task_breadth(templating, effective_templates, sweep_templates=sweep_templates,
+                                   base_templates=base_templates))
 
 
 def reason(s: AccountSignals, i: int, *, n_cells: int, flagged: bool, task_route: bool = False) -> str:
@@ -100,7 +104,7 @@ def reason(s: AccountSignals, i: int, *, n_cells: int, flagged: bool, task_route
 
 
 def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, threshold: float, min_prompts: int,
-                  sweep_templates: float = 16.0) -> pd.DataFrame:
+                  sweep_templates: float = 16.0, base_templates: float = 2.0) -> pd.DataFrame:
     """The ranked per-account table written to ``accounts.parquet``/``accounts.csv``.
 
     Columns: ``account_id, n_prompts, n_distinct, coverage, templating, score,
@@ -109,7 +113,8 @@ def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, th
     ``min_prompts`` distinct prompts.
     """
     topic = combine(s.coverage, s.templating, coverage_weight=coverage_weight)
-    task = task_breadth(s.templating, s.effective_templates, sweep_templates=sweep_templates)
+    task = task_breadth(s.templating, s.effective_templates, sweep_templates=sweep_templates,
+                        base_templates=base_templates)
     score = np.maximum(topic, task)
     flagged = (score >= threshold) & (s.n_distinct >= min_prompts)
     table = pd.DataFrame(

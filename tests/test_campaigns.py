@@ -205,8 +205,8 @@ def test_rescore_inherits_the_campaign_score():
 def test_many_refilled_templates_score_as_a_task_sweep_but_one_template_never_does():
     from scoring.verdicts import account_score
 
-    # A FLAN-style sweep: 16 templates used evenly, all prompts templated, narrow content (coverage 0).
-    # An enterprise pipeline: one template, all prompts templated, narrow content.
-    scores = account_score(np.array([0.0, 0.0]), np.array([1.0, 1.0]), np.array([16.0, 1.0]),
-                           coverage_weight=0.9, sweep_templates=16)
-    assert scores[0] == pytest.approx(1.0) and scores[1] == 0.0
+    # A FLAN-style sweep: 16 templates used evenly, all prompts templated, narrow content (coverage 0);
+    # an enterprise pipeline (one template) and a student with two homework formats, just as templated.
+    scores = account_score(np.zeros(3), np.ones(3), np.array([16.0, 1.0, 2.0]), coverage_weight=0.9,
+                           sweep_templates=16, base_templates=2)
+    assert scores[0] == pytest.approx(1.0) and scores[1] == 0.0 and scores[2] == 0.0
