@@ -91,17 +91,18 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
                             min_volume=c.min_volume, softness=c.softness,
                             reference=np.arange(len(both.n_distinct)) < n_accounts)
     members = found.campaign[linked]
-    per = lambda values, fn: np.array([fn(values[linked][members == i]) for i in range(k)])  # noqa: E731
+    # One pass per statistic over the linked accounts (every campaign has members), not one per campaign.
+    per = lambda values, how: pd.Series(values[linked]).groupby(members).agg(how).to_numpy()  # noqa: E731
     pooled_timing = np.zeros((k, timing.shape[1]))
     np.add.at(pooled_timing, members, timing[linked])
     signals = CampaignSignals(
         campaign_id=names, n_accounts=np.bincount(members, minlength=k),
         n_prompts=np.bincount(members, weights=n_prompts[linked], minlength=k),
         n_distinct=profile.n_distinct, coverage=cover.coverage[n_accounts:], templating=groups.templating,
-        cells=profile.cells, member_cells=per(account_profile.cells, np.median), link_ratio=found.link_ratio,
+        cells=profile.cells, member_cells=per(account_profile.cells.astype(float), "median"), link_ratio=found.link_ratio,
         link_share=found.link_share, active_bins=(pooled_timing > 0).sum(axis=1), n_bins=timing.shape[1],
         top_templates=groups.top_templates, effective_templates=groups.effective_templates,
-        first_seen=per(first_seen, np.min), last_seen=per(last_seen, np.max),
+        first_seen=per(first_seen, "min"), last_seen=per(last_seen, "max"),
     )
     table = campaign_table(signals, n_cells=n_cells, coverage_weight=scoring.coverage_weight,
                            threshold=scoring.campaign_threshold, min_prompts=scoring.min_prompts,

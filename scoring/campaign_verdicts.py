@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.verdicts import account_score
+from scoring.verdicts import account_score, render_templates
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def campaign_table(s: CampaignSignals, *, n_cells: int, coverage_weight: float, 
             "templating": np.round(s.templating, 4),
             "score": np.round(score, 4),
             "flagged": flagged.astype(bool),
-            "top_templates": [" | ".join(f"{t} ({share:.0%})" for t, share in tops) for tops in s.top_templates],
+            "top_templates": [render_templates(tops) for tops in s.top_templates],
             "first_seen": pd.to_datetime(s.first_seen, unit="s", utc=True),
             "last_seen": pd.to_datetime(s.last_seen, unit="s", utc=True),
             "reason": [campaign_reason(s, i, n_cells=n_cells, flagged=bool(flagged[i])) for i in range(len(score))],

@@ -109,19 +109,8 @@ def topic_texts(
     share: float = 0.05,
     min_count: int = 3,
 ) -> dict[int, str]:
-    """Topic text of every (account, prompt) node whose words change (see the module docstring).
-
-    Args:
-        store: token sequences of the day's distinct prompts.
-        node_group: template group of each node, -1 for none.
-        node_uid: the node's prompt.
-        share: share of a group's prompts a word must occur in to be template wording, in (0, 1].
-        min_count: and at least this many prompts.
-
-    Returns:
-        node -> its topic text, for nodes that lost some words and kept at least
-        one (others keep their full-prompt vector).
-    """
+    """Topic text of every node whose words change: :meth:`TopicWords.texts` over all nodes
+    (arguments as for :class:`TopicWords`); node -> its topic text."""
     return TopicWords(store, node_group, node_uid, share=share, min_count=min_count).texts(np.arange(len(node_uid)))
 
 

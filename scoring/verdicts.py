@@ -60,6 +60,11 @@ def combine(coverage: np.ndarray, templating: np.ndarray, *, coverage_weight: fl
     return coverage * (coverage_weight + (1.0 - coverage_weight) * templating)
 
 
+def render_templates(tops: list[tuple[str, float]]) -> str:
+    """The ``top_templates`` column: skeletons with their shares, ``" | "``-separated."""
+    return " | ".join(f"{template} ({share:.0%})" for template, share in tops)
+
+
 def task_breadth(templating: np.ndarray, effective_templates: np.ndarray, *, sweep_templates: float,
                  base_templates: float = 2.0) -> np.ndarray:
     """The task-sweep score in [0, 1] (see the module docstring)."""
@@ -134,7 +139,7 @@ def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, th
             "n_templates": s.n_templates.astype(np.int64),
             "top_template": s.top_template,
             "top_template_share": np.round(s.top_share, 4),
-            "top_templates": [" | ".join(f"{t} ({share:.0%})" for t, share in tops) for tops in s.top_templates],
+            "top_templates": [render_templates(tops) for tops in s.top_templates],
             "effective_templates": np.round(s.effective_templates, 2),
             "task_breadth": np.round(task, 4),
             "popular_share": np.round(s.popular_share, 4),
