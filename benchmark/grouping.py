@@ -5,9 +5,9 @@ vectors, computed beforehand and not timed) and returns one integer per prompt:
 its group, or -1 when it was left alone. Quality is judged by
 :mod:`benchmark.grouping_quality`; ``scripts/benchmark.py`` times them.
 
-- :func:`project_groups`: the daily job's template siblings
-  (:func:`scoring.templating.template_groups`) fed as ``job/daily.py`` feeds them,
-  with all prompts one account and none popular.
+- :func:`project_groups`: the daily job's template mining
+  (:func:`job.templates.mine_templates`: skeletons, then siblings), with all
+  prompts one account and none popular.
 - :func:`minhash_groups`: datasketch MinHash-LSH over word n-gram shingles;
   groups are connected components of the LSH matches.
 - :func:`community_groups`: sentence-transformers ``util.community_detection``
@@ -24,26 +24,21 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from index.within_groups import knn_within_groups
-from scoring.templating import template_groups
+from job.config import IndexOptions, TemplateOptions
+from job.templates import mine_templates
 from scoring.tokens import TokenStore
 
 _WORD = re.compile(r"\w+")
 
 
-def project_groups(texts: list[str], vectors: np.ndarray, *, k: int = 5, exact_max: int = 4_096,
-                   factory: str = "auto", nprobe: int = 16, min_overlap: float = 0.6, affix_tokens: int = 5,
-                   min_template_size: int = 3) -> tuple[np.ndarray, dict[str, float]]:
-    """The daily job's template groups of ``texts`` as one account.
-
-    The defaults are the daily job's (``conf/index/auto.yaml``, ``conf/scoring``):
-    an account above ``exact_max`` prompts is searched through its own faiss
-    index built with ``factory`` (``auto``: exact up to 50,000 prompts).
+def project_groups(texts: list[str], vectors: np.ndarray, *, templates: TemplateOptions | None = None,
+                   index: IndexOptions | None = None) -> tuple[np.ndarray, dict[str, float]]:
+    """The daily job's template groups of ``texts`` as one account (job defaults unless given).
 
     Returns:
         (group per prompt, -1 for none; seconds per step: ``tokens`` (the token
-        store the job builds while ingesting), ``knn`` (within-account
-        neighbours), ``groups`` (:func:`template_groups`)).
+        store the job builds while ingesting), ``groups`` (:func:`job.templates.mine_templates`:
+        skeletons, then within-account neighbours and siblings for the rest)).
     """
     steps: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -52,16 +47,11 @@ def project_groups(texts: list[str], vectors: np.ndarray, *, k: int = 5, exact_m
         store.add(text)
     t1 = time.perf_counter()
     n = len(texts)
-    node_uid = np.arange(n, dtype=np.int64)
-    node_account = np.zeros(n, dtype=np.int64)
-    src, dst, _ = knn_within_groups(vectors, node_uid, node_account, k=k, exact_max=exact_max, factory=factory,
-                                    nprobe=nprobe)
+    groups = mine_templates(store, vectors, np.zeros(n, dtype=np.int64), np.arange(n, dtype=np.int64), n_accounts=1,
+                            popular=np.zeros(n, dtype=bool), templates=templates or TemplateOptions(),
+                            index=index or IndexOptions())
     t2 = time.perf_counter()
-    groups = template_groups(store, node_account, node_uid, (src, dst), n_accounts=1,
-                             popular=np.zeros(n, dtype=bool), min_overlap=min_overlap,
-                             affix_tokens=affix_tokens, min_template_size=min_template_size)
-    t3 = time.perf_counter()
-    steps.update(tokens=t1 - t0, knn=t2 - t1, groups=t3 - t2)
+    steps.update(tokens=t1 - t0, groups=t2 - t1)
     return np.asarray(groups.group, dtype=np.int64), steps
 
 

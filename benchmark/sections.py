@@ -53,14 +53,8 @@ def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], com
     m = measure(lambda: project_groups(texts, vectors))
     groups, steps = m.result
     steps_note = "; ".join(f"{k} {v:.2f} s" for k, v in steps.items())
-    rows = [_row("project: template_groups (tokens + within-account kNN + siblings)", n, m, judge(groups),
+    rows = [_row("project: mine_templates (tokens + skeletons + kNN siblings for the rest)", n, m, judge(groups),
                  steps_note)]
-    if n > 4_096:  # above exact_max the account gets its own index: also try the IVF one of index=ivf_sq8
-        factory = f"IVF{int(4 * np.sqrt(n))},SQ8"
-        m = measure(lambda: project_groups(texts, vectors, factory=factory))
-        groups, steps = m.result
-        rows.append(_row(f"project, index.factory={factory} (nprobe 16)", n, m, judge(groups),
-                         "; ".join(f"{k} {v:.2f} s" for k, v in steps.items())))
     if "minhash" not in skip:
         rows.append(_peer(f"datasketch MinHashLSH (word 3-shingles, 128 perm, threshold {minhash_threshold})", n,
                           lambda: minhash_groups(texts, threshold=minhash_threshold), judge,

@@ -7,12 +7,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Embedder"]
+__all__ = ["Embedder", "default_batch_size"]
 
 # Measured here (2 noisy AMD EPYC cores, prompts of 20-400 chars): MiniLM runs ~2x faster at
 # batch 16-32 than at 256, because attention cost grows with the padded length; the static
-# model has no padding and gains from large batches up to ~1024.
-_DEFAULT_BATCH = {"transformer": 32, "static": 1024}
+# model has no padding and gains from large batches up to ~1024. A GPU is the other way
+# round: small batches leave it idle, and length-sorted batches keep padding low, so MiniLM
+# on CUDA takes 256 (not yet measured on a GPU: scripts/gpu_check.py reports 64/256/1024).
+_DEFAULT_BATCH = {("transformer", "cpu"): 32, ("transformer", "cuda"): 256,
+                  ("static", "cpu"): 1024, ("static", "cuda"): 1024}
 
 
 class Embedder:
@@ -29,14 +32,14 @@ class Embedder:
 
     Args:
         model: a SentenceTransformer, typically from `embedder.load_model`.
-        batch_size: texts per forward pass; None picks 32 for a transformer and 1024 for a
-            static-embedding model.
+        batch_size: texts per forward pass; None picks 32 for a transformer on the CPU, 256
+            for a transformer on CUDA, and 1024 for a static-embedding model.
         show_progress: show a progress bar over batches.
     """
 
     def __init__(self, model: Any, *, batch_size: int | None = None, show_progress: bool = False):
         if batch_size is None:
-            batch_size = _DEFAULT_BATCH["static" if _is_static(model) else "transformer"]
+            batch_size = default_batch_size(model)
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
         dim = model.get_embedding_dimension()
@@ -88,6 +91,13 @@ class Embedder:
             )
             out[rows] = vectors
         return _unit_rows(out)
+
+
+def default_batch_size(model: Any) -> int:
+    """Texts per forward pass for `model` on the device it sits on (see `Embedder`)."""
+    kind = "static" if _is_static(model) else "transformer"
+    device = getattr(getattr(model, "device", None), "type", "cpu")
+    return _DEFAULT_BATCH[(kind, "cuda" if device == "cuda" else "cpu")]
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:

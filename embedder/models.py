@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from embedder.device import resolve_device, resolve_precision
 from traffic.atomic import atomic_path
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def load_model(
     name: str,
     *,
     device: str = "cpu",
+    precision: str = "auto",
     cache_dir: str | os.PathLike | None = None,
     static_dims: int = 256,
     max_seq_length: int | None = None,
@@ -91,7 +93,11 @@ def load_model(
     Args:
         name: "minilm" (the 384-d transformer) or "static" (a model2vec static embedding
             distilled from the same MiniLM with PCA to `static_dims` dimensions).
-        device: "cpu", "cuda", "cuda:N", or "auto" (cuda when available, else cpu).
+        device: "cpu", "cuda", "cuda:N", or "auto" (cuda when available, else cpu); see
+            `embedder.device.resolve_device`.
+        precision: "auto" (float16 for "minilm" on CUDA; otherwise the model as loaded:
+            float32 MiniLM, float16-stored static weights), "float32" or "float16"
+            (MiniLM only on CUDA).
         cache_dir: where the static model is built and kept, and where weight hashes are
             remembered; default `default_cache_dir()`.
         static_dims: output dimensions of the static model (PCA), 2 to 384.
@@ -99,7 +105,9 @@ def load_model(
             256). The static model reads the whole text and ignores this.
 
     Raises:
-        ValueError: unknown `name`, or an out-of-range `static_dims` / `max_seq_length`.
+        ValueError: unknown `name` or `precision`, an out-of-range `static_dims` /
+            `max_seq_length`, or float16 MiniLM on the CPU.
+        RuntimeError: `device` names CUDA and torch sees no CUDA device.
     """
     if name not in MODELS:
         raise ValueError(f"Unknown embedding model {name!r}; choose one of {MODELS}.")
@@ -108,7 +116,8 @@ def load_model(
     if max_seq_length is not None and (not isinstance(max_seq_length, int) or max_seq_length < 1):
         raise ValueError(f"max_seq_length must be a positive int or None, got {max_seq_length!r}.")
     _go_offline()
-    device = _resolve_device(device)
+    device = resolve_device(device)
+    cast = resolve_precision(precision, device=device, transformer=name == "minilm")
     from sentence_transformers import SentenceTransformer
 
     cache_root = pathlib.Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
@@ -122,6 +131,11 @@ def load_model(
 
         source = _ensure_static_model(static_model_dir(cache_root, static_dims), static_dims)
         model = SentenceTransformer(modules=[StaticEmbedding.from_model2vec(str(source))], device=device)
+    if cast == "float16":
+        # sentence-transformers' documented way to run in half precision (its "Speeding up Inference" page).
+        model.half()
+    elif cast == "float32":
+        model.float()
     # model_identity() reads this back; a plain attribute survives copy.deepcopy of the model.
     setattr(model, _WEIGHTS_ATTR, {"weights": str(source / "model.safetensors"), "cache_dir": str(cache_root)})
     return model
@@ -132,6 +146,7 @@ def model_identity(name: str, model: Any) -> dict[str, Any]:
 
     Returns:
         ``name``, ``source`` (model folder), ``dim``, ``max_seq_length`` (None when unlimited),
+        ``device`` ("cpu" or "cuda") and ``precision`` ("float32" or "float16") it runs in,
         ``weights_sha256`` (first 16 hex chars of the weights file's SHA-256, remembered in
         the cache dir so it is hashed once per file version), and ``versions`` of the
         libraries that shape the vectors.
@@ -153,6 +168,9 @@ def model_identity(name: str, model: Any) -> dict[str, Any]:
         "source": str(weights.parent),
         "dim": int(model.get_embedding_dimension()),
         "max_seq_length": None if max_len is None or max_len == math.inf else int(max_len),
+        # fp16 on a GPU embeds close to, not exactly like, fp32 on the CPU: reports must tell them apart.
+        "device": _device_type(model),
+        "precision": _precision(model),
         "weights_sha256": _weights_sha256(weights, pathlib.Path(origin["cache_dir"]))[:16],
         "versions": {pkg: _version(pkg) for pkg in ("sentence-transformers", "model2vec", "transformers", "torch")},
     }
@@ -263,12 +281,14 @@ def _go_offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-def _resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
-    import torch
+def _device_type(model: Any) -> str | None:
+    device = getattr(model, "device", None)
+    return None if device is None else str(getattr(device, "type", device))
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+
+def _precision(model: Any) -> str | None:
+    dtype = getattr(model, "dtype", None)
+    return None if dtype is None else str(dtype).removeprefix("torch.")
 
 
 def _version(package: str) -> str | None:

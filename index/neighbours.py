@@ -2,7 +2,8 @@
 
 Vectors are unit-norm, so inner product is cosine similarity. The index type is a
 faiss factory string (``conf/index/``); ``"auto"`` picks exact search for small
-days and an IVF index with 8-bit scalar quantisation for large ones.
+days, an IVF index with 8-bit scalar quantisation for large ones, and for the
+largest 4-bit fast-scan PQ codes re-ranked on 8-bit ones (:func:`resolve_factory`).
 """
 
 from __future__ import annotations
@@ -14,22 +15,31 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index.gpu import place_index, to_cpu
 from traffic.atomic import atomic_path
 
 AUTO = "auto"
 
 
-def resolve_factory(factory: str, n_vectors: int, *, flat_max: int = 50_000) -> str:
-    """The concrete faiss factory string for ``n_vectors`` vectors.
+def resolve_factory(factory: str, n_vectors: int, *, flat_max: int = 50_000, sq8_max: int = 2_000_000,
+                    dim: int | None = None) -> str:
+    """The concrete faiss factory string for ``n_vectors`` vectors of dimension ``dim``.
 
     ``"auto"`` is ``"Flat"`` (exact) up to ``flat_max`` vectors, where exact search
-    still costs seconds, and ``"IVF{nlist},SQ8"`` above it with ``nlist ≈ 4·√n``,
-    the usual faiss rule of thumb. Any other string is returned unchanged.
+    still costs seconds; ``"IVF{nlist},SQ8"`` up to ``sq8_max`` with ``nlist ≈ 4·√n``,
+    the usual faiss rule of thumb; and above that ``"IVF{2·√n},PQ64x4fs,Refine(SQ8)"``:
+    the day's self-search scans ``nprobe·n/nlist`` codes per query, so an SQ8 scan
+    grows as n^1.5 (hours at 7M prompts on 2 cores), while 4-bit fast-scan PQ codes
+    are scanned several times faster and the best ``k_factor·k`` of them re-ranked on
+    SQ8 codes (~290 bytes a vector). PQ64 needs ``dim`` divisible by 64; otherwise SQ8
+    stays. Any other string is returned unchanged.
     """
     if factory != AUTO:
         return factory
     if n_vectors <= flat_max:
         return "Flat"
+    if n_vectors > sq8_max and (dim is None or dim % 64 == 0):
+        return f"IVF{int(2 * math.sqrt(n_vectors))},PQ64x4fs,Refine(SQ8)"
     nlist = int(4 * math.sqrt(n_vectors))
     return f"IVF{nlist},SQ8"
 
@@ -44,11 +54,15 @@ def build_index(
     train_max: int = 200_000,
     train_iterations: int = 10,
     seed: int = 0,
+    add_batch: int = 65_536,
+    device: str = "auto",
+    sq8_max: int = 2_000_000,
+    refine_k_factor: int = 32,
 ) -> faiss.Index:
     """Build an inner-product faiss index over unit-norm ``vectors``.
 
     Args:
-        vectors: (n, d) float32, unit L2 norm.
+        vectors: (n, d) float32, unit L2 norm: an array, or a :class:`index.vector_file.VectorFile`.
         factory: faiss factory string (e.g. ``"Flat"``, ``"HNSW32,Flat"``,
             ``"IVF1024,SQ8"``) or ``"auto"`` (see :func:`resolve_factory`).
         flat_max: largest day searched exactly under ``"auto"``.
@@ -58,34 +72,54 @@ def build_index(
         train_iterations: k-means iterations of IVF training. faiss defaults to 25; on a
             1M-prompt day 10 keep the same recall@10 (0.959 vs exact search) at 3.5x less training.
         seed: seed of that sample and of the k-means inside training.
+        add_batch: vectors read and added at a time when ``vectors`` is not an in-memory array.
+        sq8_max: largest day indexed with IVF-SQ8 under ``"auto"`` (see :func:`resolve_factory`).
+        refine_k_factor: a re-ranking index re-ranks this many times k candidates.
+        device: ``auto`` (a GPU where the installed faiss has GPU support and sees one, else the
+            CPU), ``cpu``, ``cuda`` or ``cuda:N``; built on the CPU, then placed (:mod:`index.gpu`).
 
     Returns:
         A trained index holding all vectors, ids 0..n-1 in input order.
     """
-    x = _as_float32(vectors)
+    # An in-memory array is added in one call; anything else (a VectorFile) a block at a time.
+    in_memory = isinstance(vectors, np.ndarray)
+    x = _as_float32(vectors) if in_memory else vectors
     n, d = x.shape
-    spec = resolve_factory(factory, n, flat_max=flat_max)
+    spec = resolve_factory(factory, n, flat_max=flat_max, sq8_max=sq8_max, dim=d)
     try:
         index = faiss.index_factory(d, spec, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as err:
         raise ValueError(f"index.factory={spec!r} is not a valid faiss factory string: {err}") from None
     if not index.is_trained:
-        sample = x
         if n > train_max:
             pick = np.random.default_rng(seed).choice(n, size=train_max, replace=False)
             sample = x[np.sort(pick)]
+        else:
+            sample = x if in_memory else x[0:n]
         _seed_clustering(index, seed, iterations=train_iterations)
-        index.train(sample)
-    index.add(x)
-    set_search_params(index, nprobe=nprobe, ef_search=ef_search)
-    return index
+        index.train(_as_float32(sample))
+        del sample
+    if in_memory:
+        index.add(x)
+    else:
+        for start in range(0, n, add_batch):
+            index.add(_as_float32(x[start : start + add_batch]))
+    set_search_params(index, nprobe=nprobe, ef_search=ef_search, refine_k_factor=refine_k_factor)
+    return place_index(index, device=device)
 
 
-def set_search_params(index: faiss.Index, *, nprobe: int, ef_search: int) -> None:
-    """Apply the search-time knobs that exist on this index type."""
+def set_search_params(index: faiss.Index, *, nprobe: int, ef_search: int, refine_k_factor: int = 32) -> None:
+    """Apply the search-time knobs that exist on this index type.
+
+    ``refine_k_factor``: a re-ranking index (``...,Refine(...)``) re-ranks this many
+    times k candidates of its base index. On a 1M-prompt day with PQ64x4fs codes,
+    recall@10 was 0.796 at 4, 0.921 at 16 and 0.944 at 32.
+    """
     ivf = _find_ivf(index)
     if ivf is not None:
         ivf.nprobe = nprobe
+    if isinstance(faiss.downcast_index(index), faiss.IndexRefine):
+        faiss.downcast_index(index).k_factor = refine_k_factor
     hnsw = getattr(faiss.downcast_index(index), "hnsw", None)
     if hnsw is not None:
         hnsw.efSearch = ef_search
@@ -100,13 +134,15 @@ def search(
         (similarities, ids): both (n_queries, k); similarity is cosine in [-1, 1],
         best first; ids are -1 (similarity -inf) where fewer than k exist.
     """
-    q = _as_float32(queries)
+    if getattr(queries, "ndim", 2) != 2:
+        raise ValueError(f"expected a 2-d array of vectors, got shape {np.shape(queries)}")
     k = max(1, min(k, index.ntotal))
-    sims = np.empty((len(q), k), dtype=np.float32)
-    ids = np.empty((len(q), k), dtype=np.int64)
-    for start in range(0, len(q), batch_size):
+    sims = np.empty((len(queries), k), dtype=np.float32)
+    ids = np.empty((len(queries), k), dtype=np.int64)
+    # Queries are converted a batch at a time: they may be a VectorFile, or not float32.
+    for start in range(0, len(queries), batch_size):
         stop = start + batch_size
-        sims[start:stop], ids[start:stop] = index.search(q[start:stop], k)
+        sims[start:stop], ids[start:stop] = index.search(_as_float32(queries[start:stop]), k)
     return sims, ids
 
 
@@ -115,17 +151,51 @@ def self_knn(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest *other* vectors of each indexed vector (itself removed).
 
-    ``vectors`` must be the indexed vectors in id order. Exact duplicates of a
+    ``vectors`` must be the indexed vectors in id order (an array or a
+    :class:`index.vector_file.VectorFile`). Exact duplicates of a
     vector are kept as neighbours; only the query's own id is dropped.
     """
-    sims, ids = search(index, vectors, k=k + 1, batch_size=batch_size)
-    own = ids == np.arange(len(ids))[:, None]
-    # Put the query itself (or, when the ANN missed it, the worst hit) last, then cut.
-    drop = np.where(own.any(axis=1), own.argmax(axis=1), ids.shape[1] - 1)
-    keep = np.ones_like(own)
-    keep[np.arange(len(ids)), drop] = False
-    width = ids.shape[1] - 1
-    return sims[keep].reshape(-1, width), ids[keep].reshape(-1, width)
+    n = len(vectors)
+    width = max(1, min(k + 1, index.ntotal)) - 1
+    sims = np.empty((n, width), dtype=np.float32)
+    ids = np.empty((n, width), dtype=np.int64)
+    # One batch at a time, so only the (n, k) results are ever held for the whole day.
+    for start in range(0, n, batch_size):
+        stop = min(n, start + batch_size)
+        s, j = search(index, vectors[start:stop], k=k + 1, batch_size=batch_size)
+        own = j == np.arange(start, stop)[:, None]
+        # Put the query itself (or, when the ANN missed it, the worst hit) last, then cut.
+        drop = np.where(own.any(axis=1), own.argmax(axis=1), j.shape[1] - 1)
+        keep = np.ones_like(own)
+        keep[np.arange(len(j)), drop] = False
+        sims[start:stop], ids[start:stop] = s[keep].reshape(-1, width), j[keep].reshape(-1, width)
+    return sims, ids
+
+
+def exact_knn(vectors, rows: np.ndarray, *, k: int, block: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
+    """The exact k nearest *other* vectors of ``vectors[rows]``, by brute force over blocks.
+
+    The ground truth for checking an approximate index on a sample of the day: it
+    reads ``vectors`` (an array or a :class:`index.vector_file.VectorFile`) once, a
+    block at a time, so it costs ``len(rows) × n`` dot products and little memory.
+
+    Returns:
+        (similarities, ids): both (len(rows), k), best first; ids -1 where fewer exist.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    queries = _as_float32(vectors[rows])
+    heap = faiss.ResultHeap(len(rows), k, keep_max=True)
+    for start in range(0, len(vectors), block):
+        base = _as_float32(vectors[start : start + block])
+        flat = faiss.IndexFlatIP(base.shape[1])
+        flat.add(base)
+        # One more than k per block, so a query's own row can be dropped and k still remain.
+        sims, ids = flat.search(queries, min(k + 1, len(base)))
+        ids = np.where(ids >= 0, ids + start, -1)
+        sims[ids == rows[:, None]] = -np.inf
+        heap.add_result(sims, np.where(np.isfinite(sims), ids, -1))
+    heap.finalize()
+    return heap.D, heap.I
 
 
 def recall_at_k(approx_ids: np.ndarray, exact_ids: np.ndarray) -> float:
@@ -141,7 +211,7 @@ def save_index(index: faiss.Index, path: str | os.PathLike) -> Path:
     """Write the index atomically (temp file + rename) and return its path."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        faiss.write_index(index, str(tmp))
+        faiss.write_index(to_cpu(index), str(tmp))  # faiss cannot write a GPU index
     return path
 
 

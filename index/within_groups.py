@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.neighbours import build_index, self_knn
+from index.neighbours import build_index, search
 
 
 def knn_within_groups(
@@ -23,6 +23,7 @@ def knn_within_groups(
     factory: str = "auto",
     nprobe: int = 16,
     ef_search: int = 64,
+    queries: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Neighbour pairs among the members of each group.
 
@@ -33,6 +34,8 @@ def knn_within_groups(
         k: neighbours per member (fewer in small groups).
         exact_max: largest group searched exactly.
         factory, nprobe, ef_search: index settings for larger groups.
+        queries: optional boolean per member: only these look for neighbours (among all
+            members of their group); groups without a query are skipped. Default: all.
 
     Returns:
         (source, target, similarity): member positions and cosine, one entry per pair found.
@@ -43,19 +46,21 @@ def knn_within_groups(
     starts = np.concatenate([[0], bounds]).astype(np.int64)
     stops = np.concatenate([bounds, [len(groups)]]).astype(np.int64)
     src, dst, sim = [], [], []
+    asking = np.ones(len(groups), dtype=bool) if queries is None else np.asarray(queries, dtype=bool)
     for start, stop in zip(starts, stops):
         size = stop - start
-        if size < 2:
+        ask = np.flatnonzero(asking[start:stop])
+        if size < 2 or not len(ask):
             continue
         x = np.ascontiguousarray(vectors[rows[start:stop]], dtype=np.float32)
         kk = min(k, size - 1)
         if size <= exact_max:
-            s, j = _exact_self_knn(x, kk)
+            s, j = _exact_knn(x, ask, kk)
         else:
             index = build_index(x, factory=factory, nprobe=nprobe, ef_search=ef_search)
-            s, j = self_knn(index, x, k=kk)
+            s, j = _drop_self(*search(index, x[ask], k=kk + 1), ask)
         valid = j >= 0
-        src.append(np.repeat(np.arange(size), kk)[valid.ravel()] + start)
+        src.append(np.repeat(ask, kk)[valid.ravel()] + start)
         dst.append(j[valid] + start)
         sim.append(s[valid])
     if not src:
@@ -63,9 +68,20 @@ def knn_within_groups(
     return np.concatenate(src), np.concatenate(dst), np.concatenate(sim).astype(np.float32)
 
 
-def _exact_self_knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    gram = x @ x.T
-    np.fill_diagonal(gram, -np.inf)
+def _drop_self(sims: np.ndarray, ids: np.ndarray, ask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Search results of the rows ``ask`` with each row's own id removed (or, if missed, the worst hit)."""
+    own = ids == ask[:, None]
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), ids.shape[1] - 1)
+    keep = np.ones_like(own)
+    keep[np.arange(len(ids)), drop] = False
+    width = ids.shape[1] - 1
+    return sims[keep].reshape(-1, width), ids[keep].reshape(-1, width)
+
+
+def _exact_knn(x: np.ndarray, ask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest other rows of ``x`` for each row in ``ask``, best first (ties by id)."""
+    gram = x[ask] @ x.T
+    gram[np.arange(len(ask)), ask] = -np.inf
     part = np.argpartition(-gram, k - 1, axis=1)[:, :k]
     sims = np.take_along_axis(gram, part, axis=1)
     order = np.lexsort((part, -sims), axis=1)  # best first; ties by id, for determinism

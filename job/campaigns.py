@@ -13,14 +13,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from index.within_groups import knn_within_groups
 from job.config import CampaignOptions, IndexOptions, ScoringOptions
+from job.templates import mine_templates
 from scoring.arrays import distinct
 from scoring.campaign_verdicts import CampaignSignals, campaign_names, campaign_table
 from scoring.campaigns import Campaigns, cell_counts, find_campaigns, timing_counts
 from scoring.coverage import CellProfile, cell_profiles, coverage_scores
 from scoring.links import account_links
-from scoring.templating import template_groups
 from scoring.tokens import TokenStore
 
 
@@ -75,13 +74,9 @@ def score_campaigns(found: Campaigns, *, timing: np.ndarray, accounts: list[str]
     node_campaign = found.campaign[node_account]
     pooled = distinct(node_campaign[node_campaign >= 0].astype(np.int64) * n_uids + node_uid[node_campaign >= 0])
     camp, uid = pooled // n_uids, pooled % n_uids
-    t = scoring.templates
-    src, dst, _ = knn_within_groups(vectors, uid, camp, k=index.within_account_k, exact_max=index.exact_max,
-                                    factory=index.factory, nprobe=index.nprobe, ef_search=index.ef_search)
-    groups = template_groups(tokens, camp, uid, (src, dst), n_accounts=k, popular=popular, min_overlap=t.min_overlap,
-                             affix_tokens=t.affix_tokens, min_template_size=t.min_template_size,
-                             sweep_min_fills=t.sweep_min_fills)
-    profile = cell_profiles(camp, cells_of(uid, groups.group), n_accounts=k, n_cells=n_cells)
+    groups = mine_templates(tokens, vectors, camp, uid, n_accounts=k, popular=popular, templates=scoring.templates,
+                            index=index)
+    profile = cell_profiles(camp, cells_of(uid, groups.family), n_accounts=k, n_cells=n_cells)
     both = CellProfile(*(np.concatenate([a, b]) for a, b in zip(
         (account_profile.n_distinct, account_profile.cells, account_profile.same_cell_pairs),
         (profile.n_distinct, profile.cells, profile.same_cell_pairs))))

@@ -42,13 +42,22 @@ class EmbedderOptions:
     """The sentence embedder and its model-specific cosine thresholds."""
 
     name: str = "static"  # static | minilm
-    device: str = "cpu"  # cpu | cuda | auto
-    batch_size: int = 1024
+    device: str = "cpu"  # cpu | cuda | cuda:N | auto (cuda when torch sees one)
+    precision: str = "auto"  # auto (float16 for MiniLM on CUDA, else as loaded) | float32 | float16
+    batch_size: Optional[int] = 1024  # null: 32 for MiniLM on CPU, 256 on CUDA, 1024 for static
     cache_dir: Optional[str] = None
     static_dims: int = 256
     max_seq_length: Optional[int] = None
     # Cosine at which two prompts count as the same prompt; static cosines run higher.
     duplicate_similarity: float = 0.95
+
+    def __post_init__(self) -> None:
+        from embedder.device import check_device_name, check_precision_name
+
+        check_device_name(self.device)
+        check_precision_name(self.precision)
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"embedder.batch_size must be a positive int or null, got {self.batch_size!r}.")
 
 
 @dataclass
@@ -62,6 +71,16 @@ class IndexOptions:
     k: int = 10  # neighbours across all accounts
     within_account_k: int = 5  # neighbours among an account's own prompts
     exact_max: int = 4_096  # accounts up to this many distinct prompts are searched exactly
+    # A day with more distinct prompts keeps its vectors in a temporary file read back in pieces
+    # (index.vector_file): 7M distinct prompts are 7 GB of float32 vectors, the whole memory target.
+    vectors_in_memory_max: int = 1_000_000
+    # Prompts whose approximate neighbours are checked against exact search (recall@k in summary.json);
+    # 0 skips the check. It costs sample × distinct prompts dot products: ~1 min for 2,000 on a 1M-row day here.
+    recall_sample: int = 0
+    # auto: IVF-SQ8 up to this many distinct prompts, fast-scan PQ re-ranked on SQ8 codes above it; an SQ8
+    # scan grows as n^1.5 (index.neighbours.resolve_factory): on 2 cores a 7M-prompt self-search takes hours.
+    sq8_max: int = 2_000_000
+    refine_k_factor: int = 32  # a re-ranking index re-ranks k_factor x k candidates (recall 0.944 at 32 on 1M)
 
 
 @dataclass
@@ -97,10 +116,17 @@ class TemplateOptions:
     """Template sibling rules (see scoring.templating)."""
 
     min_overlap: float = 0.6
-    affix_tokens: int = 5
+    affix_tokens: int = 5  # leftovers opening or closing with the same 5 tokens are siblings
+    min_affix_count: int = 3  # prompts of the account that must share a template opening/closing
+    relative_affix_count: float = 0.0005  # ... or this share of the account's distinct prompts, if more
+    max_affix_tokens: int = 16  # longest opening/closing looked at
+    affix_stability: float = 0.8  # an opening ends where its sharers thin below this share of the previous token's
+    min_fixed_tokens: int = 5  # tokens a template's opening and closing must fix between them
+    family_affix_tokens: int = 3  # templates sharing an opening/closing this long are one task's variants
     min_template_size: int = 3
     popular_accounts: int = 5  # prompts reached by this many accounts are not anyone's template
     sweep_min_fills: int = 10  # a template counts towards a task sweep when refilled this many times
+    sweep_min_slot_words: int = 60  # ... and its slots hold this many distinct words across the fills
 
 
 @dataclass
@@ -149,7 +175,13 @@ class ScoringOptions:
             "scoring.coverage.z must be >= 0": self.coverage.z >= 0,
             "scoring.templates.min_overlap must be in (0, 1]": 0.0 < self.templates.min_overlap <= 1.0,
             "scoring.templates.min_template_size must be >= 2": self.templates.min_template_size >= 2,
+            "scoring.templates.min_affix_count must be >= 2": self.templates.min_affix_count >= 2,
+            "scoring.templates.relative_affix_count must be in [0, 1)": 0 <= self.templates.relative_affix_count < 1,
+            "scoring.templates.max_affix_tokens must be >= 1": self.templates.max_affix_tokens >= 1,
             "scoring.templates.affix_tokens must be >= 1": self.templates.affix_tokens >= 1,
+            "scoring.templates.min_fixed_tokens must be >= 1": self.templates.min_fixed_tokens >= 1,
+            "scoring.templates.family_affix_tokens must be >= 1": self.templates.family_affix_tokens >= 1,
+            "scoring.templates.affix_stability must be in [0, 1]": 0 <= self.templates.affix_stability <= 1,
             "scoring.topics.embedder must be 'static' or 'same'": self.topics.embedder in ("static", "same"),
             "scoring.campaigns.min_prompts must be >= 1": self.campaigns.min_prompts >= 1,
             "scoring.campaigns.resolution must be > 0": self.campaigns.resolution > 0,

@@ -17,17 +17,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from index.neighbours import build_index, resolve_factory, self_knn
-from index.within_groups import knn_within_groups
+from index.neighbours import build_index, exact_knn, recall_at_k, resolve_factory, self_knn
 from job.campaigns import link_accounts, score_campaigns
 from job.config import IndexOptions, InputOptions, ScoringOptions, TopicsOptions
 from job.ingest import Day, ingest
 from job.outputs import RejectedLog, write_json, write_table
+from job.templates import mine_templates
 from scoring.arrays import distinct
 from scoring.campaign_verdicts import apply_campaigns
 from scoring.coverage import cell_profiles, coverage_scores
 from scoring.popularity import prompt_reach
-from scoring.templating import template_groups
 from scoring.topic_text import TopicWords
 from scoring.topics import assign_cells, choose_n_cells, load_codebook, save_codebook, train_codebook
 from scoring.verdicts import AccountSignals, verdict_table
@@ -66,6 +65,7 @@ class Scored:
     centroids: np.ndarray
     campaigns: pd.DataFrame | None = None  # None when campaigns are switched off
     codebook_model: dict | None = None  # identity of the embedder the codebook's cells live in
+    index_recall: dict | None = None  # the day index's recall@k against exact search on a sample, if checked
 
 
 def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, duplicate_similarity: float,
@@ -83,18 +83,17 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
     # A node is one distinct (account, prompt) pair; nodes are sorted by account.
     keys = distinct(day.row_account.astype(np.int64) * n_uids + day.row_uid)
     node_account, node_uid = keys // n_uids, keys % n_uids
+    del keys  # one int64 per node: on a large day, memory the later stages need
 
     with timer("index"):
-        factory, reach, within, nn_ids = _neighbours(day, node_account, node_uid, index=index,
-                                                     duplicate_similarity=duplicate_similarity)
+        factory, reach, nn_ids, recall = _neighbours(day, node_account, node_uid, index=index,
+                                                     duplicate_similarity=duplicate_similarity, seed=scoring.seed)
     with timer("templates"):
         popular = reach >= scoring.templates.popular_accounts
-        t = scoring.templates
-        groups = template_groups(day.tokens, node_account, node_uid, within, n_accounts=n_accounts,
-                                 popular=popular, min_overlap=t.min_overlap, affix_tokens=t.affix_tokens,
-                                 min_template_size=t.min_template_size, sweep_min_fills=t.sweep_min_fills)
+        groups = mine_templates(day.tokens, day.vectors, node_account, node_uid, n_accounts=n_accounts,
+                                popular=popular, templates=scoring.templates, index=index)
     with timer("topics"):
-        centroids, node_cell = _topic_cells(day, node_uid, groups.group, embed=topic_embed, topics=scoring.topics,
+        centroids, node_cell = _topic_cells(day, node_uid, groups.family, embed=topic_embed, topics=scoring.topics,
                                             model=topic_model, seed=scoring.seed, separate=separate)
         profile = cell_profiles(node_account, node_cell, n_accounts=n_accounts, n_cells=len(centroids))
         cover = coverage_scores(profile, cell_weights=np.bincount(node_cell, minlength=len(centroids)),
@@ -126,7 +125,7 @@ def score_day(day: Day, *, embed, index: IndexOptions, scoring: ScoringOptions, 
                 scoring=scoring, topic_embed=topic_embed, separate=separate)
             table = apply_campaigns(table, membership, campaigns)
     return Scored(table=table, n_cells=len(centroids), index_factory=factory, centroids=centroids,
-                  campaigns=campaigns, codebook_model=topic_model)
+                  campaigns=campaigns, codebook_model=topic_model, index_recall=recall)
 
 
 def _campaigns(day: Day, *, node_account: np.ndarray, node_uid: np.ndarray, nn_ids: np.ndarray, reach: np.ndarray,
@@ -152,18 +151,33 @@ def _campaigns(day: Day, *, node_account: np.ndarray, node_uid: np.ndarray, nn_i
 
 
 def _neighbours(day: Day, node_account: np.ndarray, node_uid: np.ndarray, *, index: IndexOptions,
-                duplicate_similarity: float) -> tuple[str, np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """Each prompt's reach across all accounts, neighbour pairs within each account, and the day's neighbour ids."""
+                duplicate_similarity: float, seed: int = 0) -> tuple[str, np.ndarray, np.ndarray, dict | None]:
+    """The index factory used, each prompt's reach across all accounts, the day's neighbour ids
+    (int32), and the index's recall on a sample when ``index.recall_sample`` asks for it."""
     n_uids = len(day.vectors)
-    factory = resolve_factory(index.factory, n_uids, flat_max=index.flat_max)
-    day_index = build_index(day.vectors, factory=factory, nprobe=index.nprobe, ef_search=index.ef_search)
+    factory = resolve_factory(index.factory, n_uids, flat_max=index.flat_max, sq8_max=index.sq8_max,
+                              dim=day.vectors.shape[1])
+    day_index = build_index(day.vectors, factory=factory, nprobe=index.nprobe, ef_search=index.ef_search,
+                            refine_k_factor=index.refine_k_factor)
     nn_sims, nn_ids = self_knn(day_index, day.vectors, k=min(index.k, n_uids - 1))
+    del day_index  # the index is the largest thing a big day holds; nothing after this searches it
+    # int32 ids (half the memory; every uid fits) are kept through the campaign stage.
+    nn_ids = nn_ids.astype(np.int32)
+    recall = _sampled_recall(day.vectors, nn_ids, size=index.recall_sample, seed=seed) if factory != "Flat" else None
     reach = prompt_reach(node_uid, node_account, nn_ids, nn_sims, n_uids=n_uids, n_accounts=len(day.accounts),
                          min_similarity=duplicate_similarity)
-    src, dst, _ = knn_within_groups(day.vectors, node_uid, node_account, k=index.within_account_k,
-                                    exact_max=index.exact_max, factory=index.factory,
-                                    nprobe=index.nprobe, ef_search=index.ef_search)
-    return factory, reach, (src, dst), nn_ids
+    return factory, reach, nn_ids, recall
+
+
+def _sampled_recall(vectors, nn_ids: np.ndarray, *, size: int, seed: int) -> dict | None:
+    """recall@k of the day's neighbour lists against exact search for ``size`` sampled prompts."""
+    if size <= 0:
+        return None
+    sample = np.sort(np.random.default_rng(seed).choice(len(vectors), size=min(size, len(vectors)), replace=False))
+    _, exact = exact_knn(vectors, sample, k=nn_ids.shape[1])
+    recall = recall_at_k(nn_ids[sample], exact)
+    log.info("index recall@%d against exact search on %d sampled prompts: %.3f", nn_ids.shape[1], len(sample), recall)
+    return {"k": int(nn_ids.shape[1]), "sample": int(len(sample)), "recall": round(recall, 4)}
 
 
 def _topic_cells(day: Day, node_uid: np.ndarray, node_group: np.ndarray, *, embed, topics: TopicsOptions,
@@ -278,7 +292,8 @@ def run_day(
             chunks = open_traffic(source, read)
             out.mkdir(parents=True, exist_ok=True)
             rejected = RejectedLog(out / "rejected.jsonl", source=str(source))
-            day = ingest(chunks, embed=embed, dim=dim, reject=rejected, progress=progress)
+            day = ingest(chunks, embed=embed, dim=dim, reject=rejected, progress=progress,
+                         vectors_in_memory_max=index.vectors_in_memory_max)
         scored = score_day(day, embed=embed, index=index, scoring=scoring, duplicate_similarity=duplicate_similarity,
                            model=model, timer=timer, topic_embed=topic_embed, topic_model=topic_model)
         with timer("write"):
@@ -312,6 +327,7 @@ def _summary(day: Day, scored: Scored, *, source, model: dict, config: dict | No
         "campaigns_flagged": 0 if scored.campaigns is None else int(scored.campaigns["flagged"].sum()),
         "accounts_flagged_through_campaigns": int(table["reason"].str.startswith("Flagged through").sum()),
         "index_factory": scored.index_factory,
+        "index_recall": scored.index_recall,
         "topic_cells": scored.n_cells,
         "stage_seconds": timer.seconds,
         "total_seconds": round(time.time() - started, 3),

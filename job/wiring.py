@@ -31,8 +31,8 @@ def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
         # Fail on a missing file or column before the model loads (seconds) or anything is written.
         open_traffic(source, options.input)
     emb = options.embedder
-    model = load_model(emb.name, device=emb.device, cache_dir=emb.cache_dir, static_dims=emb.static_dims,
-                       max_seq_length=emb.max_seq_length)
+    model = load_model(emb.name, device=emb.device, precision=emb.precision, cache_dir=emb.cache_dir,
+                       static_dims=emb.static_dims, max_seq_length=emb.max_seq_length)
     embedder = Embedder(model, batch_size=emb.batch_size, show_progress=False)
     topic_embed, topic_model = topic_embedder(emb, topics=options.scoring.topics.embedder)
     return run_day(

@@ -13,3 +13,16 @@ def distinct(values: np.ndarray) -> np.ndarray:
     """
     out = np.sort(values, kind="stable")
     return out[np.concatenate([[True], out[1:] != out[:-1]])] if len(out) else out
+
+
+def occurrences(values: np.ndarray) -> np.ndarray:
+    """For each element of a 1-D integer array, how many elements hold the same value (by sort, see ``distinct``)."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    sizes = np.diff(np.concatenate([starts, [len(values)]]))
+    out = np.empty(len(values), dtype=np.int64)
+    out[order] = np.repeat(sizes, sizes)
+    return out

@@ -33,6 +33,7 @@ def account_links(
     n_accounts: int,
     eligible: np.ndarray,
     popular_accounts: int,
+    block_prompts: int = 2_000_000,
 ) -> sparse.csr_matrix:
     """Symmetric (n_accounts × n_accounts) link weights, zero diagonal.
 
@@ -43,6 +44,9 @@ def account_links(
         n_accounts: number of account codes.
         eligible: per account, True when it may be linked (enough prompts to carry evidence).
         popular_accounts: prompts with at least this reach carry no link evidence.
+        block_prompts: a day with more distinct prompts is multiplied out this many prompts' rows
+            at a time (same weights up to float rounding), so its neighbour graph is never held
+            as float64 nor its intermediate product whole; smaller days take one product.
 
     Returns:
         CSR matrix of link weights between eligible accounts.
@@ -55,15 +59,45 @@ def account_links(
     # sent[u, a] = rarity(u) when account a sends prompt u.
     sent = sparse.csr_matrix((rarity[node_uid[keep]], (node_uid[keep], node_account[keep])),
                              shape=(n_uids, n_accounts))
-    k = neighbour_ids.shape[1]
+    if n_uids > block_prompts:
+        links = _links_in_blocks(sent, neighbour_ids, block=block_prompts)
+    else:
+        links = (sent.T @ _near_graph(neighbour_ids) @ sent).tocsr()
+    links.setdiag(0.0)
+    links.eliminate_zeros()
+    return links
+
+
+def _near_graph(neighbour_ids: np.ndarray) -> sparse.csr_matrix:
+    """Binary symmetric neighbour relation plus the identity, (n_uids × n_uids) float64."""
+    n_uids, k = neighbour_ids.shape
     src = np.repeat(np.arange(n_uids), k)
     dst = neighbour_ids.ravel()
     ok = (dst >= 0) & (dst != src)
     near = sparse.csr_matrix((np.ones(int(ok.sum()), dtype=np.float64), (src[ok], dst[ok])), shape=(n_uids, n_uids))
     near.data[:] = 1.0
     # A neighbour relation counts once whichever side found it; a shared prompt is its own "neighbour".
-    near = ((near + near.T) > 0).astype(np.float64) + sparse.identity(n_uids, format="csr")
-    links = (sent.T @ near @ sent).tocsr()
-    links.setdiag(0.0)
-    links.eliminate_zeros()
+    return ((near + near.T) > 0).astype(np.float64) + sparse.identity(n_uids, format="csr")
+
+
+def _links_in_blocks(sent: sparse.csr_matrix, neighbour_ids: np.ndarray, *, block: int) -> sparse.csr_matrix:
+    """``sent.T @ _near_graph(neighbour_ids) @ sent``, summed over blocks of prompt rows.
+
+    The directed graph is built straight from the lists as int8 marks (no coordinate
+    arrays, no float64 copy); its transpose gives, per prompt, who lists it; each block's
+    rows of the symmetric relation exist only while that block is multiplied.
+    """
+    n_uids, k = neighbour_ids.shape
+    valid = (neighbour_ids >= 0) & (neighbour_ids != np.arange(n_uids)[:, None])
+    indptr = np.zeros(n_uids + 1, dtype=np.int64)
+    np.cumsum(valid.sum(axis=1), out=indptr[1:])
+    lists = sparse.csr_matrix((np.ones(int(indptr[-1]), dtype=np.int8), neighbour_ids[valid].astype(np.int32),
+                               indptr), shape=(n_uids, n_uids))
+    del valid
+    listed_by = lists.T.tocsr()
+    links = (sent.T @ sent).tocsr()  # a shared prompt is its own neighbour
+    for lo in range(0, n_uids, block):
+        hi = min(n_uids, lo + block)
+        near = ((lists[lo:hi] + listed_by[lo:hi]) > 0).astype(np.float64)
+        links = links + (sent[lo:hi].T @ (near @ sent)).tocsr()
     return links

@@ -1,19 +1,25 @@
 """Template repetition: how much of an account's traffic is one skeleton, refilled.
 
-Two distinct prompts of one account are *template siblings* when
+Templates are mined in two passes, both within one account:
 
-- they are near each other in embedding space (within-account neighbours) and
-  share most of their word 1-2-grams: the overlap coefficient
-  ``|A ∩ B| / min(|A|, |B|)`` is at least ``min_overlap``, which does not care how
-  long the slots are ("Explain RSA" vs "Explain RSA encryption" share 100% of the
-  shorter prompt) and survives light rewording; or
-- they open with, or close with, the same ``affix_tokens`` tokens, which catches
-  templates whose slot is long (an article to summarise) and dominates the vector.
+1. **Skeletons** (:func:`skeleton_groups`). A prompt's template opening is its
+   longest run of first tokens that enough prompts of the account share, and that
+   stops thinning out where the slot begins; its closing likewise from the end.
+   Prompts with the same opening and closing form a group. This is exact and
+   indifferent to slot length (one word or a page), and two templates that were
+   filled with the same passage do not chain into one another, because their
+   fixed text differs.
+2. **Siblings** for the prompts no skeleton took: two distinct prompts are
+   siblings when they are near each other in embedding space (within-account
+   neighbours) and share most of their word 1-2-grams: the overlap coefficient
+   ``|A ∩ B| / min(|A|, |B|)`` is at least ``min_overlap``, which does not care how
+   long the slots are and survives light rewording (a paraphrasing generator has
+   no exact skeleton). Siblings are joined into groups (connected components).
 
-Siblings are joined into groups (connected components); a group of at least
-``min_template_size`` distinct prompts is a template. An account's ``templating``
-is the share of its distinct prompts that belong to one, in [0, 1]. The largest
-group is aligned token by token into readable evidence, slots shown as ``<*>``.
+A group of at least ``min_template_size`` distinct prompts is a template. An
+account's ``templating`` is the share of its distinct prompts that belong to one,
+in [0, 1]. Each group is aligned token by token into readable evidence, slots
+shown as ``<*>``.
 
 Prompts that many other accounts also send (popular one-liners) are left out, so
 ordinary people sharing "tell me a joke" do not look templated.
@@ -29,7 +35,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from scoring.arrays import distinct
+from scoring.arrays import distinct, occurrences
 from scoring.tokens import GAP, TokenStore
 
 SLOT = -1
@@ -42,13 +48,14 @@ class TemplateGroups:
     """Template groups of the day's distinct (account, prompt) pairs."""
 
     group: np.ndarray  # per node: group id, or -1 when not in a template
+    family: np.ndarray  # per node: its group's family (variants of one task: smallest group id), or -1
     templating: np.ndarray  # per account: share of distinct prompts in templates, 0..1
     n_templates: np.ndarray  # per account: number of templates
     top_share: np.ndarray  # per account: share of distinct prompts in the largest template
     top_template: list[str]  # per account: that template with slots as <*>, or ""
     top_templates: list[list[tuple[str, float]]]  # per account: its largest templates (<= 3) and their shares
-    effective_templates: np.ndarray  # per account: (Σ size)² / Σ size² over templates refilled >= sweep_min_fills times
-    skeletons: dict[int, list[int]]  # group id -> aligned token ids, SLOT where prompts differ
+    effective_templates: np.ndarray  # per account: (Σ size)² / Σ size² over families of templates refilled with content
+    skeletons: dict[int, list[int]]  # group id -> aligned token ids, SLOT where prompts differ (groups shown only)
 
 
 def ngram_features(tokens: np.ndarray, offsets: np.ndarray, *, batch_docs: int = 65_536) -> sparse.csr_matrix:
@@ -91,14 +98,152 @@ def overlap_coefficient(features: sparse.csr_matrix, a: np.ndarray, b: np.ndarra
     return out
 
 
-def affix_pairs(tokens: np.ndarray, offsets: np.ndarray, node_uid: np.ndarray, node_account: np.ndarray, *, affix_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Skeletons:
+    """Skeleton groups of the nodes, and the families they form (see :func:`skeleton_groups`)."""
+
+    group: np.ndarray  # per node: group id, or -1
+    family: np.ndarray  # per node: smallest group id of its family, or -1
+
+
+def affix_skeletons(tokens: np.ndarray, offsets: np.ndarray, node_uid: np.ndarray, node_account: np.ndarray, *,
+                    min_count: np.ndarray, at_start: bool, max_tokens: int = 16,
+                    stability: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Each node's template opening (or closing): its longest run of first (last) tokens that
+    at least ``min_count[node]`` prompts of its account share, trimmed of a fading tail.
+
+    A template's fixed text is shared by every refill, so the number of prompts
+    sharing the first j tokens stays flat along it and falls where the slot begins;
+    an opening that merely starts like many prompts ("the", "what is the") thins
+    token by token instead. The run is therefore cut back to its last token that
+    kept at least ``stability`` of the previous token's sharers. At least one token
+    of the prompt is left out (a slot must remain). Nodes with ``min_count`` above
+    any possible count (popular prompts) get no affix.
+
+    Returns:
+        (length in tokens, 0 for none; key: hash of the account and the affix tokens, 0 for none).
+    """
+    n = len(node_uid)
+    lengths = np.diff(offsets)[node_uid]
+    base = offsets[node_uid] if at_start else offsets[node_uid + 1] - 1
+    step = 1 if at_start else -1
+    with np.errstate(over="ignore"):
+        h = (node_account.astype(np.uint64) + np.uint64(1)) * _MIX
+    alive = np.ones(n, dtype=bool)
+    prev = np.zeros(n, dtype=np.int64)
+    best_len = np.zeros(n, dtype=np.int64)
+    best_key = np.zeros(n, dtype=np.uint64)
+    # One column of the window at a time, so memory stays O(nodes) whatever max_tokens is.
+    for j in range(max_tokens):
+        alive &= j < lengths - 1
+        if not alive.any():
+            break
+        tok = tokens[np.where(alive, base + step * j, 0)].astype(np.uint64)
+        with np.errstate(over="ignore"):
+            h = (h ^ tok) * _MIX
+            h ^= h >> np.uint64(31)
+        count = np.zeros(n, dtype=np.int64)
+        count[alive] = occurrences(h[alive])
+        alive &= count >= min_count
+        steady = alive & ((j == 0) | (count >= stability * prev))
+        best_len[steady], best_key[steady] = j + 1, h[steady]
+        prev = count
+    return best_len, best_key
+
+
+def skeleton_groups(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, *, n_accounts: int,
+                    popular: np.ndarray, min_count: int = 3, relative_count: float = 0.0005,
+                    max_affix_tokens: int = 16, stability: float = 0.8, min_fixed_tokens: int = 5,
+                    family_affix_tokens: int = 3, min_template_size: int = 3) -> Skeletons:
+    """Template groups by fixed opening and closing: a group per (account, opening, closing).
+
+    Length-agnostic where Drain is not (a slot may hold one word or a page), and
+    exact: two prompts join only when both their template opening and closing
+    (:func:`affix_skeletons`) are the same tokens, so templates that share filled
+    passages do not chain into one another. A node needs an opening or a closing
+    shared by ``max(min_count, relative_count × account's distinct prompts)``
+    prompts of its account; the relative floor keeps a filled passage that a big
+    account reuses under a few templates from passing for template text. Opening
+    and closing together must fix at least ``min_fixed_tokens`` tokens: a person's
+    habitual "how do i" is not a template.
+
+    Groups that share an opening or a closing of at least ``family_affix_tokens``
+    tokens form a *family*: variants of one task ("Can you X? Choices: (A) Yes (B) No"
+    and "Are you able to X? Choices: (A) Yes (B) No"), counted once when an
+    account's breadth over tasks is measured.
+
+    Returns:
+        per node, its group id (groups of at least ``min_template_size`` nodes) and its family
+        (the smallest group id in it), or -1 for both.
+    """
+    tokens, offsets = store.flat()
+    per_account = np.bincount(node_account, minlength=n_accounts)
+    need = np.maximum(min_count, np.ceil(relative_count * per_account[node_account])).astype(np.int64)
+    need[popular[node_uid]] = np.iinfo(np.int64).max
+    p_len, p_key = affix_skeletons(tokens, offsets, node_uid, node_account, min_count=need, at_start=True,
+                                   max_tokens=max_affix_tokens, stability=stability)
+    s_len, s_key = affix_skeletons(tokens, offsets, node_uid, node_account, min_count=need, at_start=False,
+                                   max_tokens=max_affix_tokens, stability=stability)
+    anchored = np.flatnonzero(p_len + s_len >= max(1, min_fixed_tokens))
+    with np.errstate(over="ignore"):
+        key = (p_key[anchored] * _MIX) ^ (s_key[anchored] + np.uint64(0x632BE59BD9B4E019))
+    group = np.full(len(node_uid), -1, dtype=np.int64)
+    if not len(anchored):
+        return Skeletons(group, group.copy())
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    new = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    label = np.cumsum(new) - 1
+    sizes = np.bincount(label)
+    big = sizes[label] >= min_template_size
+    renumber = np.cumsum(sizes >= min_template_size) - 1
+    group[anchored[order[big]]] = renumber[label[big]]
+    # Number groups by their first node, not by hash order: hashes follow token ids, which follow
+    # the order rows arrived in, and group ids break ties downstream.
+    members = np.flatnonzero(group >= 0)
+    first_node = np.full(int(group.max(initial=-1)) + 1, len(group), dtype=np.int64)
+    np.minimum.at(first_node, group[members], members)
+    rank = np.empty(len(first_node), dtype=np.int64)
+    rank[np.argsort(first_node, kind="stable")] = np.arange(len(first_node))
+    group[members] = rank[group[members]]
+    return Skeletons(group, _families(group, p_len, p_key, s_len, s_key, min_tokens=family_affix_tokens))
+
+
+def _families(group: np.ndarray, p_len: np.ndarray, p_key: np.ndarray, s_len: np.ndarray, s_key: np.ndarray, *,
+              min_tokens: int) -> np.ndarray:
+    """Per node, the smallest group id of its family: groups joined by a shared opening or closing
+    of at least ``min_tokens`` tokens (the keys already carry the account); -1 outside groups."""
+    members = np.flatnonzero(group >= 0)
+    n_groups = int(group.max(initial=-1)) + 1
+    family = np.full(len(group), -1, dtype=np.int64)
+    if not n_groups:
+        return family
+    src, dst, offset = [], [], n_groups
+    for length, key in ((p_len, p_key), (s_len, s_key)):
+        ok = members[length[members] >= min_tokens]
+        codes = np.searchsorted(distinct(key[ok]), key[ok])
+        src.append(group[ok])
+        dst.append(codes + offset)
+        offset += int(codes.max(initial=-1)) + 1
+    src_all, dst_all = np.concatenate(src), np.concatenate(dst)
+    graph = sparse.coo_matrix((np.ones(len(src_all)), (src_all, dst_all)), shape=(offset, offset))
+    _, comp = connected_components(graph, directed=False)
+    lowest = np.full(offset, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(lowest, comp[:n_groups], np.arange(n_groups))
+    family[members] = lowest[comp[group[members]]]
+    return family
+
+
+def affix_pairs(tokens: np.ndarray, offsets: np.ndarray, node_uid: np.ndarray, node_account: np.ndarray, *,
+                among: np.ndarray, affix_tokens: int) -> tuple[np.ndarray, np.ndarray]:
     """Node pairs of one account whose prompts share their first or last ``affix_tokens`` tokens.
 
-    Only prompts longer than the affix qualify (a slot must remain). Members of a
-    shared key are chained in node order, which is enough to connect them.
+    Only prompts longer than the affix qualify (a slot must remain), and only the
+    nodes in ``among``. Members of a shared key are chained in node order, which is
+    enough to connect them.
     """
-    lengths = np.diff(offsets)[node_uid]
-    ok = np.flatnonzero(lengths > affix_tokens)
+    lengths = np.diff(offsets)[node_uid[among]]
+    ok = among[lengths > affix_tokens]
     src, dst = [], []
     for at_start in (True, False):
         base = offsets[node_uid[ok]] if at_start else offsets[node_uid[ok] + 1] - affix_tokens
@@ -120,102 +265,156 @@ def template_groups(
     node_uid: np.ndarray,
     neighbour_pairs: tuple[np.ndarray, np.ndarray],
     *,
+    skeleton: Skeletons,
     n_accounts: int,
     popular: np.ndarray,
     min_overlap: float = 0.6,
     affix_tokens: int = 5,
     min_template_size: int = 3,
     sweep_min_fills: int = 10,
+    sweep_min_slot_words: int = 60,
 ) -> TemplateGroups:
-    """Find every account's templates.
+    """Find every account's templates: skeleton groups, then siblings among the rest.
 
     Args:
         store: token sequences of the day's distinct prompts (by uid).
         node_account, node_uid: the distinct (account, prompt) pairs, sorted by account.
-        neighbour_pairs: (source, target) node positions of within-account neighbours.
+        neighbour_pairs: (source, target) node positions of within-account neighbours; only
+            pairs whose source is outside every skeleton group are used (see :func:`leftover_nodes`).
+        skeleton: the :func:`skeleton_groups` of the nodes.
         n_accounts: number of account codes.
         popular: per uid, True for prompts many accounts send (excluded).
         min_overlap: overlap coefficient for siblings, in (0, 1].
-        affix_tokens: shared opening/closing tokens that make siblings.
+        affix_tokens: leftovers that open or close with the same this many tokens are siblings too
+            (a template whose slot is long, or whose opening runs on into a common phrase).
         min_template_size: distinct prompts a group needs to count as a template.
         sweep_min_fills: distinct prompts a template needs to count towards ``effective_templates``
             (a sweep refills each of its templates; a person's pet phrasings recur a few times).
+        sweep_min_slot_words: distinct words its slots must hold across those fills to count (a
+            sweep fills in content; homework with other numbers and a few habitual lead-ins does not).
     """
     tokens, offsets = store.flat()
     src, dst = neighbour_pairs
-    distinct = node_uid[src] != node_uid[dst]
-    src, dst = src[distinct], dst[distinct]
-    feats = ngram_features(tokens, offsets)
-    similar = overlap_coefficient(feats, node_uid[src], node_uid[dst]) >= min_overlap
-    a_src, a_dst = affix_pairs(tokens, offsets, node_uid, node_account, affix_tokens=affix_tokens)
-    src = np.concatenate([src[similar], a_src])
-    dst = np.concatenate([dst[similar], a_dst])
-    keep = ~(popular[node_uid[src]] | popular[node_uid[dst]]) & (node_uid[src] != node_uid[dst])
+    skeleton, skeleton_family = skeleton.group, skeleton.family
+    keep = (skeleton[src] < 0) & (node_uid[src] != node_uid[dst])
+    keep &= ~(popular[node_uid[src]] | popular[node_uid[dst]])
+    src, dst = src[keep], dst[keep]
+    # Features only for the prompts these pairs touch, renumbered 0..m-1.
+    used = distinct(np.concatenate([node_uid[src], node_uid[dst]]))
+    lengths = np.diff(offsets)[used]
+    sub_offsets = np.concatenate([[0], np.cumsum(lengths)])
+    sub_tokens = tokens[np.repeat(offsets[used] - sub_offsets[:-1], lengths) + np.arange(sub_offsets[-1])]
+    feats = ngram_features(sub_tokens, sub_offsets)
+    a, b = np.searchsorted(used, node_uid[src]), np.searchsorted(used, node_uid[dst])
+    similar = overlap_coefficient(feats, a, b) >= min_overlap
+    src, dst = src[similar], dst[similar]
+    a_src, a_dst = affix_pairs(tokens, offsets, node_uid, node_account, among=np.flatnonzero(
+        (skeleton < 0) & ~popular[node_uid]), affix_tokens=affix_tokens)
+    src, dst = np.concatenate([src, a_src]), np.concatenate([dst, a_dst])
+    # Leftovers join one another into components; a component with siblings in skeleton
+    # groups joins the one it has most siblings in (skeleton groups are never merged).
+    inner = skeleton[dst] < 0
     n_nodes = len(node_uid)
-    graph = sparse.coo_matrix((np.ones(keep.sum()), (src[keep], dst[keep])), shape=(n_nodes, n_nodes))
+    graph = sparse.coo_matrix((np.ones(int(inner.sum())), (src[inner], dst[inner])), shape=(n_nodes, n_nodes))
     _, comp = connected_components(graph, directed=False)
-    size = np.bincount(comp)
-    in_template = size[comp] >= min_template_size
-    group = np.where(in_template, comp, -1)
-    return _summarise(store, node_account, node_uid, group, n_accounts=n_accounts, sweep_min_fills=sweep_min_fills)
+    attach = np.full(comp.max(initial=-1) + 1, -1, dtype=np.int64)
+    if (~inner).any():
+        c, g = comp[src[~inner]], skeleton[dst[~inner]]
+        width = int(skeleton.max()) + 1
+        keys, counts = np.unique(c.astype(np.int64) * width + g, return_counts=True)
+        kc, kg = keys // width, keys % width
+        best = np.lexsort((kg, -counts, kc))  # per component: most siblings first, then lower group id
+        first_of = np.concatenate([[True], kc[best][1:] != kc[best][:-1]])
+        attach[kc[best][first_of]] = kg[best][first_of]
+    leftover = skeleton < 0
+    size = np.bincount(comp[leftover], minlength=len(attach))
+    own = leftover & (attach[comp] < 0) & (size[comp] >= min_template_size)
+    first = skeleton.max(initial=-1) + 1
+    group = np.where(~leftover, skeleton, np.where(attach[comp] >= 0, attach[comp], np.where(own, first + comp, -1)))
+    family_of = np.arange(first + len(attach), dtype=np.int64)  # by group id; sibling groups are their own family
+    family_of[skeleton[~leftover]] = skeleton_family[~leftover]
+    family = np.where(group >= 0, family_of[np.maximum(group, 0)], -1)
+    return _summarise(store, node_account, node_uid, group, family, n_accounts=n_accounts,
+                      sweep_min_fills=sweep_min_fills, sweep_min_slot_words=sweep_min_slot_words)
 
 
-def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, group: np.ndarray, *, n_accounts: int,
-               sweep_min_fills: int = 10) -> TemplateGroups:
+def leftover_nodes(skeleton: Skeletons) -> np.ndarray:
+    """Positions of the nodes no skeleton group took: the only ones whose neighbours are searched."""
+    return np.flatnonzero(skeleton.group < 0)
+
+
+def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, group: np.ndarray,
+               family: np.ndarray, *, n_accounts: int, sweep_min_fills: int = 10,
+               sweep_min_slot_words: int = 60) -> TemplateGroups:
     n_distinct = np.bincount(node_account, minlength=n_accounts)
     members = np.flatnonzero(group >= 0)
     templated = np.bincount(node_account[members], minlength=n_accounts)
     order = members[np.lexsort((node_uid[members], group[members]))]  # by group, then uid
-    ids, starts, counts = np.unique(group[order], return_index=True, return_counts=True)
+    sorted_groups = group[order]
+    starts = np.flatnonzero(np.concatenate([[True], sorted_groups[1:] != sorted_groups[:-1]])) if len(order) else \
+        np.zeros(0, dtype=np.int64)
+    ids, counts = sorted_groups[starts], np.diff(np.concatenate([starts, [len(order)]]))
     owner = node_account[order][starts]
-    skeletons = {
-        int(gid): group_skeleton(store, [store.get(u) for u in node_uid[order[s : s + min(50, c)]]])
-        for gid, s, c in zip(ids, starts, counts)
-    }
     n_templates = np.bincount(owner, minlength=n_accounts)
-    big = np.where(counts >= sweep_min_fills, counts, 0).astype(np.float64)
-    big_sum = np.bincount(owner, weights=big, minlength=n_accounts)
-    size_sq = np.bincount(owner, weights=big**2, minlength=n_accounts)
+    # Breadth over tasks: templates refilled often enough *with content* (words in their slots: the
+    # same exercise with other numbers and a few habitual lead-ins harvests nothing), pooled by
+    # family (variants of one task).
+    vocab = _slot_vocabulary(store, node_uid[order], np.repeat(np.arange(len(ids)), counts), counts)
+    fills = np.where(vocab >= sweep_min_slot_words, counts, 0)
+    big = fills >= sweep_min_fills
+    fam_of_group = family[order][starts]
+    fam_size = np.bincount(fam_of_group[big], weights=fills[big].astype(np.float64)) if big.any() else np.zeros(0)
+    fams = np.flatnonzero(fam_size > 0)
+    fam_owner = np.zeros(len(fam_size), dtype=np.int64)
+    fam_owner[fam_of_group[big]] = owner[big]
+    big_sum = np.bincount(fam_owner[fams], weights=fam_size[fams], minlength=n_accounts)
+    size_sq = np.bincount(fam_owner[fams], weights=fam_size[fams] ** 2, minlength=n_accounts)
     effective = np.where(size_sq > 0, big_sum**2 / np.maximum(size_sq, 1.0), 0.0)
     top_size = np.zeros(n_accounts, dtype=np.int64)
     texts = [""] * n_accounts
     tops: list[list[tuple[str, float]]] = [[] for _ in range(n_accounts)]
-    # Largest groups per account first; ties go to the lower group id (deterministic).
-    for gid, acc, cnt in sorted(zip(ids, owner, counts), key=lambda r: (r[1], -r[2], r[0])):
+    skeletons: dict[int, list[int]] = {}
+    # Largest groups per account first; ties go to the lower group id (deterministic). Only the
+    # groups shown (each account's largest three) are aligned: alignment is the costly part.
+    for i in np.lexsort((ids, -counts, owner)):
+        gid, acc, cnt = int(ids[i]), int(owner[i]), int(counts[i])
+        if len(tops[acc]) == 3:
+            continue
+        members_shown = node_uid[order[starts[i] : starts[i] + min(50, cnt)]]
+        skeletons[gid] = group_skeleton(store, [store.get(u) for u in members_shown])
+        text = store.render(skeletons[gid])
         if top_size[acc] == 0:
-            top_size[acc], texts[acc] = cnt, store.render(skeletons[int(gid)])
-        if len(tops[acc]) < 3:
-            tops[acc].append((store.render(skeletons[int(gid)]), float(cnt / max(n_distinct[acc], 1))))
+            top_size[acc], texts[acc] = cnt, text
+        tops[acc].append((text, float(cnt / max(n_distinct[acc], 1))))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(n_distinct > 0, templated / np.maximum(n_distinct, 1), 0.0)
         top_share = np.where(n_distinct > 0, top_size / np.maximum(n_distinct, 1), 0.0)
-    return TemplateGroups(group=group, templating=share, n_templates=n_templates, top_share=top_share,
+    return TemplateGroups(group=group, family=family, templating=share, n_templates=n_templates, top_share=top_share,
                           top_template=texts, top_templates=tops, effective_templates=effective,
                           skeletons=skeletons)
 
 
-def slot_fillers(store: TokenStore, node_uid: np.ndarray, groups: TemplateGroups) -> dict[int, str]:
-    """What each templated prompt is about: its tokens that its template does not fix.
-
-    A static embedding of "Write a quiz question about photosynthesis" sits with
-    the other fills of that template, whatever the topic; the topic lives in the
-    slot ("photosynthesis"). Returns uid -> slot text, for prompts in a template
-    whose slots are not empty.
-    """
-    fills: dict[int, str] = {}
-    for node in np.flatnonzero(groups.group >= 0):
-        uid = int(node_uid[node])
-        if uid in fills:
-            continue
-        fixed = [t for t in groups.skeletons[int(groups.group[node])] if t != SLOT]
-        seq = [int(t) for t in store.get(uid)]
-        matched = np.zeros(len(seq), dtype=bool)
-        for _, b, size in SequenceMatcher(None, fixed, seq, autojunk=False).get_matching_blocks():
-            matched[b : b + size] = True
-        rest = [t for t, m in zip(seq, matched) if not m]
-        if rest:
-            fills[uid] = store.render(rest)
-    return fills
+def _slot_vocabulary(store: TokenStore, uids: np.ndarray, gid: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per group (``gid`` 0..g-1 per member, ``sizes`` per group), how many distinct words its
+    slots hold: alphabetic tokens found in fewer than half of its members (template wording
+    is in nearly all)."""
+    if not len(uids):
+        return np.zeros(len(sizes), dtype=np.int64)
+    tokens, offsets = store.flat()
+    words = store.words()
+    alpha = np.fromiter((w.isalpha() for w in words), dtype=bool, count=len(words))
+    lengths = np.diff(offsets)[uids]
+    member_tokens = tokens[np.repeat(offsets[uids] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+                           + np.arange(lengths.sum())]
+    member = np.repeat(np.arange(len(uids)), lengths)
+    # Present once per member, then count members per (group, token).
+    per_member = distinct(member.astype(np.int64) << 32 | member_tokens)
+    m, t = per_member >> 32, per_member & 0xFFFFFFFF
+    key = gid[m].astype(np.int64) << 32 | t
+    present = occurrences(key)
+    slot = alpha[t] & (present < 0.5 * sizes[gid[m]])
+    uniq = distinct(key[slot])
+    return np.bincount(uniq >> 32, minlength=len(sizes))
 
 
 def group_skeleton(store: TokenStore, members: list[np.ndarray], *, min_words: int = 3) -> list[int]:

@@ -9,6 +9,7 @@ the text itself is dropped after embedding.
 from __future__ import annotations
 
 import re
+from array import array
 
 import numpy as np
 
@@ -16,6 +17,8 @@ GAP = 0  # stands between a long prompt's head and tail so no n-gram bridges the
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 _NO_SPACE_BEFORE = set(".,;:!?)]}'\"%")
 _NO_SPACE_AFTER = set("([{$#")
+_FLUSH_TOKENS = 1 << 22  # pending token ids (16 MB) that make a block
+_REORDER_BATCH = 1 << 20  # prompts gathered at a time by reorder
 
 
 def tokenize(text: str) -> list[str]:
@@ -36,57 +39,131 @@ class TokenStore:
             raise ValueError("head must be >= 1 and tail >= 0")
         self.head, self.tail = head, tail
         self._vocab: dict[str, int] = {"<gap>": GAP}
-        self._words: list[str] = ["<gap>"]
-        self._ids: list[np.ndarray] = []
+        self._by_id: list[str] = []
+        # All sequences live in one flat int32 array and int64 offsets (n + 1), not one array object
+        # per prompt: ~100 bytes of object overhead each was more than the tokens on a day of millions.
+        self._tokens = np.zeros(0, dtype=np.int32)
+        self._offsets = np.zeros(1, dtype=np.int64)
+        # New prompts collect in compact growing arrays and join the flat arrays when read or when
+        # _FLUSH_TOKENS have piled up, so adding stays cheap and nothing is copied per prompt.
+        self._new_tokens = array("i")
+        self._new_lengths = array("q")
+        self._flushed: list[tuple[np.ndarray, np.ndarray]] = []
+        self._n = 0
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return self._n
 
     def add(self, text: str) -> int:
         """Tokenise, clip and store one prompt; returns its position."""
+        tokens = self._clipped(text)
+        vocab = self._vocab
+        # Known tokens are looked up in one C-level pass; a new token gets the next id, left to right,
+        # so ids follow first sight (the vocabulary keeps insertion order).
+        ids = list(map(vocab.get, tokens))
+        if None in ids:
+            ids = [vocab.setdefault(tok, len(vocab)) if tid is None else tid for tok, tid in zip(tokens, ids)]
+        self._new_tokens.extend(ids)
+        self._new_lengths.append(len(tokens))
+        if len(self._new_tokens) >= _FLUSH_TOKENS:
+            self._flush()
+        self._n += 1
+        return self._n - 1
+
+    def _clipped(self, text: str) -> list[str]:
+        """``tokenize(text)`` clipped to head + gap + tail, reading only the ends of a long text."""
+        limit = self.head + self.tail
+        # Characters that hold well over head (tail) tokens of ordinary text: ~5 characters a token.
+        head_cut, tail_cut = 12 * (self.head + 2), 12 * (self.tail + 2)
+        if len(text) > head_cut + tail_cut:
+            # A chunk boundary can split the token that straddles it (into two at most), so each
+            # chunk must hold two tokens more than it gives; otherwise tokenise the whole text.
+            head, tail = tokenize(text[:head_cut]), tokenize(text[-tail_cut:]) if self.tail else []
+            if len(head) >= self.head + 2 and (not self.tail or len(tail) >= self.tail + 2):
+                return head[: self.head] + ["<gap>"] + (tail[-self.tail :] if self.tail else [])
         tokens = tokenize(text)
-        if len(tokens) > self.head + self.tail:
+        if len(tokens) > limit:
             tokens = tokens[: self.head] + ["<gap>"] + (tokens[-self.tail :] if self.tail else [])
-        vocab, words = self._vocab, self._words
-        ids = np.empty(len(tokens), dtype=np.int32)
-        for i, tok in enumerate(tokens):
-            tid = vocab.get(tok)
-            if tid is None:
-                tid = vocab[tok] = len(words)
-                words.append(tok)
-            ids[i] = tid
-        self._ids.append(ids)
-        return len(self._ids) - 1
+        return tokens
 
     def get(self, i: int) -> np.ndarray:
-        """Token ids of prompt ``i``."""
-        return self._ids[i]
+        """Token ids of prompt ``i`` (int32)."""
+        self._settle()
+        i = range(len(self._offsets) - 1)[i]  # negative positions count from the end; out of range raises
+        return self._tokens[self._offsets[i] : self._offsets[i + 1]]
 
     def reorder(self, order: np.ndarray) -> None:
         """Permute the stored prompts so that new position ``j`` holds old ``order[j]``."""
-        self._ids = [self._ids[i] for i in order]
+        self._settle()
+        order = np.asarray(order, dtype=np.int64).reshape(-1)
+        offsets = np.zeros(len(order) + 1, dtype=np.int64)
+        np.cumsum(np.diff(self._offsets)[order], out=offsets[1:])
+        tokens = np.empty(offsets[-1], dtype=np.int32)
+        # A batch of prompts at a time, so no gather index spans the whole day's tokens.
+        for lo in range(0, len(order), _REORDER_BATCH):
+            hi = min(len(order), lo + _REORDER_BATCH)
+            tokens[offsets[lo] : offsets[hi]] = self.take(order[lo:hi])[0]
+        self._tokens, self._offsets, self._n = tokens, offsets, len(order)
+
+    def take(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sequences of several prompts: their token ids concatenated (int32) and offsets (len m+1).
+
+        What :meth:`flat` gives for the whole store, for a batch of prompts (in the order given).
+        """
+        self._settle()
+        positions = np.asarray(positions, dtype=np.int64).reshape(-1)
+        lengths = np.diff(self._offsets)[positions]
+        offsets = np.zeros(len(positions) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        start = np.repeat(self._offsets[positions] - offsets[:-1], lengths)
+        return self._tokens[start + np.arange(offsets[-1])], offsets
 
     def flat(self) -> tuple[np.ndarray, np.ndarray]:
         """All sequences concatenated (int64) and their offsets (len n+1)."""
-        lengths = np.fromiter((len(a) for a in self._ids), dtype=np.int64, count=len(self._ids))
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        tokens = np.concatenate(self._ids).astype(np.int64) if self._ids else np.zeros(0, np.int64)
-        return tokens, offsets
+        self._settle()
+        return self._tokens.astype(np.int64), self._offsets.copy()
+
+    def _flush(self) -> None:
+        # The pending prompts become one compact block; the array module's buffers are then reused.
+        tokens = np.array(self._new_tokens, dtype=np.int32)
+        lengths = np.array(self._new_lengths, dtype=np.int64)
+        self._flushed.append((tokens, lengths))
+        self._new_tokens, self._new_lengths = array("i"), array("q")
+
+    def _settle(self) -> None:
+        # Join the blocks added since the last read to the flat arrays (once; reads then cost nothing).
+        if len(self._new_lengths):
+            self._flush()
+        if not self._flushed:
+            return
+        blocks, self._flushed = self._flushed, []
+        lengths = np.concatenate([b[1] for b in blocks])
+        offsets = np.empty(len(self._offsets) + len(lengths), dtype=np.int64)
+        offsets[: len(self._offsets)] = self._offsets
+        np.cumsum(lengths, out=offsets[len(self._offsets) :])
+        offsets[len(self._offsets) :] += self._offsets[-1]
+        self._tokens = np.concatenate([self._tokens] + [b[0] for b in blocks])
+        self._offsets = offsets
 
     def words(self) -> list[str]:
         """The vocabulary, indexed by token id."""
-        return self._words
+        return list(self._vocab)
 
     def is_word(self, tid: int) -> bool:
         """Whether token ``tid`` is a word (not punctuation or the gap)."""
-        return tid > GAP and self._words[tid][0].isalnum()
+        return tid > GAP and self._word(tid)[0].isalnum()
+
+    def _word(self, tid: int) -> str:
+        # The id -> word list is rebuilt only when the vocabulary has grown since last asked.
+        if len(self._by_id) != len(self._vocab):
+            self._by_id = list(self._vocab)
+        return self._by_id[tid]
 
     def render(self, ids: list[int]) -> str:
         """Readable text of a token-id list; ``-1`` renders as the slot marker ``<*>``."""
         out: list[str] = []
         for tid in ids:
-            word = "<*>" if tid < 0 else ("…" if tid == GAP else self._words[tid])
+            word = "<*>" if tid < 0 else ("…" if tid == GAP else self._word(tid))
             if out and not (word[0] in _NO_SPACE_BEFORE or out[-1][-1] in _NO_SPACE_AFTER):
                 out.append(" ")
             out.append(word)

@@ -22,6 +22,7 @@ import numpy as np
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from scoring.arrays import distinct
 from scoring.tokens import GAP, TokenStore
 
 # Words that ask for something without saying what about (ours; ENGLISH_STOP_WORDS covers function words).
@@ -64,7 +65,9 @@ class TopicWords:
     """Which tokens of each (account, prompt) node are its topic words; computed once for the day.
 
     Texts are rendered on request for a batch of nodes (:meth:`texts`), so the
-    day's topic texts never all sit in memory at once.
+    day's topic texts never all sit in memory at once; nor do the nodes' tokens:
+    what is kept for the day is the set of template words of each group and, per
+    node, whether it loses any word. A batch's tokens are read from the store when asked.
 
     Args:
         store: token sequences of the day's distinct prompts.
@@ -72,33 +75,86 @@ class TopicWords:
         node_uid: the node's prompt.
         share: share of a group's prompts a word must occur in to be template wording, in (0, 1].
         min_count: and at least this many prompts.
+        batch: nodes whose tokens are read at a time.
     """
 
     def __init__(self, store: TokenStore, node_group: np.ndarray, node_uid: np.ndarray, *, share: float = 0.05,
-                 min_count: int = 3) -> None:
+                 min_count: int = 3, batch: int = 1 << 18) -> None:
         if not 0.0 < share <= 1.0:
             raise ValueError("scoring.topics.template_word_share must be in (0, 1]")
-        tokens, offsets = store.flat()
-        lengths = np.diff(offsets)[node_uid]
-        self._store = store
-        self._bounds = np.concatenate([[0], np.cumsum(lengths)])
-        position_node = np.repeat(np.arange(len(node_uid)), lengths)
-        self._tokens = tokens[np.arange(self._bounds[-1]) + np.repeat(offsets[node_uid] - self._bounds[:-1], lengths)]
-        drop = _generic_words(store)[self._tokens]
-        drop |= recurring_word_mask(self._tokens, position_node, node_group, share=share, min_count=min_count)
-        self._drop = drop
-        self._changed = np.bincount(position_node, weights=drop, minlength=len(node_uid)) > 0
+        self._store, self._batch = store, batch
+        self._node_group, self._node_uid = np.asarray(node_group), np.asarray(node_uid)
+        self._generic = _generic_words(store)
+        self._vocab = max(1, len(self._generic))
+        self._recurring = self._recurring_keys(share=share, min_count=min_count)
+        n = len(self._node_uid)
+        self._changed = np.zeros(n, dtype=bool)
+        for lo in range(0, n, batch):
+            nodes = np.arange(lo, min(n, lo + batch))
+            _, bounds, drop = self._drop_mask(nodes)
+            position_node = np.repeat(np.arange(len(nodes)), np.diff(bounds))
+            self._changed[nodes] = np.bincount(position_node, weights=drop, minlength=len(nodes)) > 0
 
     def texts(self, nodes: np.ndarray) -> dict[int, str]:
         """Position in ``nodes`` -> topic text, for the nodes that lost some words and kept at least
         one (the others keep their full-prompt vector)."""
         out: dict[int, str] = {}
-        for i in np.flatnonzero(self._changed[nodes]):
-            lo, hi = self._bounds[nodes[i]], self._bounds[nodes[i] + 1]
-            kept = self._tokens[lo:hi][~self._drop[lo:hi]]
-            if len(kept):
-                out[int(i)] = self._store.render(kept.tolist())
+        nodes = np.asarray(nodes, dtype=np.int64)
+        for lo in range(0, len(nodes), self._batch):
+            part = nodes[lo : lo + self._batch]
+            changed = np.flatnonzero(self._changed[part])
+            tokens, bounds, drop = self._drop_mask(part[changed])
+            for j, i in enumerate(changed):
+                kept = tokens[bounds[j] : bounds[j + 1]][~drop[bounds[j] : bounds[j + 1]]]
+                if len(kept):
+                    out[int(lo + i)] = self._store.render(kept.tolist())
         return out
+
+    def _drop_mask(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nodes' tokens laid out node after node, their bounds, and which tokens are dropped."""
+        tokens, bounds = self._store.take(self._node_uid[nodes])
+        drop = self._generic[tokens]
+        group = np.repeat(self._node_group[nodes], np.diff(bounds))
+        member = np.flatnonzero(group >= 0)
+        keys = group[member].astype(np.int64) * self._vocab + tokens[member]
+        where = np.searchsorted(self._recurring, keys)
+        found = self._recurring[np.minimum(where, len(self._recurring) - 1)] == keys if len(self._recurring) else \
+            np.zeros(len(keys), dtype=bool)
+        drop[member] |= found
+        return tokens, bounds, drop
+
+    def _recurring_keys(self, *, share: float, min_count: int) -> np.ndarray:
+        """Sorted ``group · vocab + token`` keys of the tokens that recur in their group's nodes
+        (see :func:`recurring_word_mask`), counted a batch of member nodes at a time."""
+        group_of = self._node_group
+        members = np.flatnonzero(group_of >= 0)
+        needed = np.maximum(min_count, share * np.bincount(group_of[members])) if len(members) else np.zeros(0)
+        found: list[tuple[np.ndarray, np.ndarray]] = []
+        for lo in range(0, len(members), self._batch):
+            part = members[lo : lo + self._batch]
+            tokens, bounds = self._store.take(self._node_uid[part])
+            node = np.repeat(part, np.diff(bounds))
+            # Document frequency within the group: each (node, token) once.
+            pairs = distinct(node * self._vocab + tokens)
+            found.append(_counted(group_of[pairs // self._vocab].astype(np.int64) * self._vocab + pairs % self._vocab))
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        keys = np.concatenate([k for k, _ in found])
+        counts = np.concatenate([c for _, c in found])
+        order = np.argsort(keys, kind="stable")
+        keys, counts = keys[order], counts[order]
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        keys, df = keys[starts], np.add.reduceat(counts, starts)
+        tok = keys % self._vocab
+        return keys[(df >= needed[keys // self._vocab]) & (tok != GAP)]
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a 1-D integer array and how often each occurs (by sort)."""
+    ordered = np.sort(values, kind="stable")
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(ordered) else \
+        np.zeros(0, dtype=np.int64)
+    return ordered[starts], np.diff(np.concatenate([starts, [len(ordered)]]))
 
 
 def topic_texts(

@@ -1,14 +1,15 @@
-"""Template mining: siblings robust to slot length, readable skeletons, popular prompts ignored."""
+"""Template mining: skeletons and siblings robust to slot length, templates sharing passages kept apart,
+task families, readable skeletons, popular prompts ignored."""
 
 import itertools
 
 import numpy as np
 
-from scoring.templating import SLOT, align_template, template_groups
+from scoring.templating import SLOT, align_template, skeleton_groups, template_groups
 from scoring.tokens import TokenStore, tokenize
 
 
-def mine(accounts: dict[str, list[str]], popular_texts=(), **kw):
+def mine(accounts: dict[str, list[str]], popular_texts=(), skeleton_kw=None, **kw):
     store, node_account, node_uid = TokenStore(), [], []
     texts = []
     for code, (_, prompts) in enumerate(sorted(accounts.items())):
@@ -21,8 +22,10 @@ def mine(accounts: dict[str, list[str]], popular_texts=(), **kw):
     pairs = [(i, j) for i, j in itertools.permutations(range(len(node_uid)), 2) if node_account[i] == node_account[j]]
     src, dst = (np.array(x) for x in zip(*pairs))
     popular = np.array([t in popular_texts for t in texts])
-    return store, template_groups(store, node_account, node_uid, (src, dst), n_accounts=len(accounts),
-                                  popular=popular, **kw)
+    skeleton = skeleton_groups(store, node_account, node_uid, n_accounts=len(accounts), popular=popular,
+                               **(skeleton_kw or {}))
+    return store, template_groups(store, node_account, node_uid, (src, dst), skeleton=skeleton,
+                                  n_accounts=len(accounts), popular=popular, **kw)
 
 
 STORY = [
@@ -62,6 +65,58 @@ def test_long_slot_templates_are_caught_by_their_shared_opening():
                ("zoning", "bike lanes near the old harbour district", "school meals", "night buses")]
     _, groups = mine({"a": prompts}, min_overlap=0.99)  # overlap alone cannot link them here
     assert groups.templating[0] == 1.0
+
+
+PASSAGES = [
+    "The city council approved a new budget for parks and libraries after a long debate on Tuesday night.",
+    "Scientists observed a comet passing close to Jupiter, the first such sighting in nearly forty years.",
+    "The home team won the championship with a late goal in extra time before a record crowd.",
+    "Shares of the chip maker rose sharply after it reported record quarterly profits and new orders.",
+]
+
+
+def test_templates_filled_with_the_same_passages_are_not_chained_together():
+    # Each passage under two templates: the passage makes the pairs near-identical word for word,
+    # which chained every template of a dataset into one before skeletons.
+    a = [f"Passage: {p} Question: which section of a newspaper would this appear in?" for p in PASSAGES]
+    b = [f"{p} Summarize the passage above in one short sentence, please." for p in PASSAGES]
+    store, groups = mine({"x": a + b})
+    assert groups.n_templates[0] == 2 and groups.templating[0] == 1.0
+    assert len(set(groups.group[:4])) == 1 and len(set(groups.group[4:])) == 1
+    assert groups.group[0] != groups.group[4]
+    shown = sorted(t for t, _ in groups.top_templates[0])
+    assert shown[0].endswith("summarize the passage above in one short sentence, please.")
+    assert shown[1].startswith("passage: <*>") and shown[1].endswith("which section of a newspaper would this appear in?")
+
+
+def test_variants_of_one_task_count_once_towards_task_breadth():
+    things = ["carve a pumpkin", "lift a car", "see colours", "smell soup", "ride a bike", "sing opera",
+              "bake bread", "climb trees"]
+    can = [f"Can you {t}? Choices: (A) Yes (B) No" for t in things]
+    able = [f"Are you able to {t}? Choices: (A) Yes (B) No" for t in things]
+    kw = dict(sweep_min_fills=3, sweep_min_slot_words=1)
+    _, one_task = mine({"x": can + able}, **kw)
+    assert one_task.n_templates[0] == 2
+    assert one_task.effective_templates[0] == 1.0
+    # Without a shared opening or closing the two are two tasks.
+    other = [f"Write a limerick about someone who cannot {t}, for a birthday card." for t in things]
+    _, two_tasks = mine({"x": can + other}, **kw)
+    assert two_tasks.effective_templates[0] == 2.0
+
+
+def test_refills_with_only_numbers_and_lead_ins_do_not_count_as_a_sweep():
+    rng = np.random.default_rng(0)
+    homework = [f"{lead}A train travels {a * b} km in {b} hours. What is its average speed?"
+                for lead, a, b in zip(["", "hw: ", "pls help "] * 5, rng.integers(2, 50, 15), rng.integers(2, 9, 15))]
+    words = ["volcanoes", "tides", "photosynthesis", "inflation", "glaciers", "vaccines", "eclipses", "tariffs",
+             "earthquakes", "rainbows", "magnets", "comets", "fossils", "hurricanes", "antibiotics"]
+    content = [f"Explain {w} and {v} to a curious ten year old in three short paragraphs."
+               for w, v in zip(words, words[::-1])]
+    kw = dict(sweep_min_fills=10, sweep_min_slot_words=12)
+    _, numbers = mine({"x": homework}, **kw)
+    _, filled = mine({"x": content}, **kw)
+    assert numbers.templating[0] == 1.0 and numbers.effective_templates[0] == 0.0
+    assert filled.templating[0] == 1.0 and filled.effective_templates[0] == 1.0
 
 
 def test_popular_prompts_are_nobodys_template():
