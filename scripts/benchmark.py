@@ -30,7 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-from embedder import Embedder, load_model
+# Run as `python scripts/benchmark.py`, this file's folder leads sys.path and its own name would shadow
+# the `benchmark` package it drives: take the folder out before importing it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from embedder import Embedder, load_model  # noqa: E402
 from benchmark.data import MMLU, PROMPTSOURCE, corpus_file, demo_templates, demo_topics, read_labelled
 from benchmark.measure import measure
 from benchmark.report import markdown_table
