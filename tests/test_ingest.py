@@ -4,7 +4,6 @@ import hashlib
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from index.vector_file import VectorFile
 from job.ingest import ingest
