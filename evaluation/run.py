@@ -53,8 +53,9 @@ def compute_signals(traffic: Path, *, embedder: EmbedderOptions, index: IndexOpt
     from job.wiring import topic_embedder
     from traffic.read import read_traffic
 
-    model = load_model(embedder.name, device=embedder.device, cache_dir=embedder.cache_dir,
-                       static_dims=embedder.static_dims, max_seq_length=embedder.max_seq_length)
+    model = load_model(embedder.name, device=embedder.device, precision=embedder.precision,
+                       cache_dir=embedder.cache_dir, static_dims=embedder.static_dims,
+                       max_seq_length=embedder.max_seq_length)
     encoder = Embedder(model, batch_size=embedder.batch_size)
     rejected: list = []
     day = ingest(read_traffic(traffic), embed=encoder.encode, dim=encoder.dim, reject=rejected.append, progress=False)

@@ -321,7 +321,9 @@ def template_groups(
     if (~inner).any():
         c, g = comp[src[~inner]], skeleton[dst[~inner]]
         width = int(skeleton.max()) + 1
-        keys, counts = np.unique(c.astype(np.int64) * width + g, return_counts=True)
+        pair = c.astype(np.int64) * width + g
+        keys = distinct(pair)
+        counts = np.bincount(np.searchsorted(keys, pair), minlength=len(keys))
         kc, kg = keys // width, keys % width
         best = np.lexsort((kg, -counts, kc))  # per component: most siblings first, then lower group id
         first_of = np.concatenate([[True], kc[best][1:] != kc[best][:-1]])
@@ -394,27 +396,38 @@ def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray
                           skeletons=skeletons)
 
 
-def _slot_vocabulary(store: TokenStore, uids: np.ndarray, gid: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Per group (``gid`` 0..g-1 per member, ``sizes`` per group), how many distinct words its
-    slots hold: alphabetic tokens found in fewer than half of its members (template wording
-    is in nearly all)."""
+def _slot_vocabulary(store: TokenStore, uids: np.ndarray, gid: np.ndarray, sizes: np.ndarray, *,
+                     batch_members: int = 1 << 20) -> np.ndarray:
+    """Per group (``gid`` 0..g-1 per member, sorted; ``sizes`` per group), how many distinct words
+    its slots hold: alphabetic tokens found in fewer than half of its members (template wording is
+    in nearly all). Whole groups are taken about ``batch_members`` members at a time, so a day's
+    templated tokens are never all expanded at once."""
+    out = np.zeros(len(sizes), dtype=np.int64)
     if not len(uids):
-        return np.zeros(len(sizes), dtype=np.int64)
+        return out
     tokens, offsets = store.flat()
     words = store.words()
     alpha = np.fromiter((w.isalpha() for w in words), dtype=bool, count=len(words))
-    lengths = np.diff(offsets)[uids]
-    member_tokens = tokens[np.repeat(offsets[uids] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-                           + np.arange(lengths.sum())]
-    member = np.repeat(np.arange(len(uids)), lengths)
-    # Present once per member, then count members per (group, token).
-    per_member = distinct(member.astype(np.int64) << 32 | member_tokens)
-    m, t = per_member >> 32, per_member & 0xFFFFFFFF
-    key = gid[m].astype(np.int64) << 32 | t
-    present = occurrences(key)
-    slot = alpha[t] & (present < 0.5 * sizes[gid[m]])
-    uniq = distinct(key[slot])
-    return np.bincount(uniq >> 32, minlength=len(sizes))
+    group_start = np.concatenate([[0], np.cumsum(sizes)])
+    lo = 0
+    while lo < len(sizes):
+        # Groups lo..hi-1: at least one, and as many more as fit in the batch.
+        hi = max(lo + 1, int(np.searchsorted(group_start, group_start[lo] + batch_members, side="right")) - 1)
+        hi = min(hi, len(sizes))
+        first, last = group_start[lo], group_start[hi]
+        u, g = uids[first:last], gid[first:last]
+        lengths = np.diff(offsets)[u]
+        member_tokens = tokens[np.repeat(offsets[u] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+                               + np.arange(lengths.sum())]
+        member = np.repeat(np.arange(len(u)), lengths)
+        # Present once per member, then count members per (group, token).
+        per_member = distinct(member.astype(np.int64) << 32 | member_tokens)
+        m, t = per_member >> 32, per_member & 0xFFFFFFFF
+        key = g[m].astype(np.int64) << 32 | t
+        slot = alpha[t] & (occurrences(key) < 0.5 * sizes[g[m]])
+        out += np.bincount(distinct(key[slot]) >> 32, minlength=len(sizes))
+        lo = hi
+    return out
 
 
 def group_skeleton(store: TokenStore, members: list[np.ndarray], *, min_words: int = 3) -> list[int]:

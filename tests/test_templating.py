@@ -155,3 +155,19 @@ def test_topic_text_keeps_the_slot_fillers_and_drops_template_and_request_words(
     texts = topic_texts(store, group, uids, share=0.5, min_count=3)
     assert [texts[i] for i in range(4)] == ["dragons", "tax law", "black holes", "sourdough bread"]
     assert texts[4] == "volcanoes erupt", "outside a template only function and request words go"
+
+
+def test_slot_vocabulary_is_the_same_a_batch_of_groups_at_a_time():
+    from scoring.templating import _slot_vocabulary
+
+    store = TokenStore()
+    uids = np.array([store.add(f"Explain {a} and {b} in one paragraph.") for a in ("tides", "rust", "jazz", "moss")
+                     for b in ("kites", "glue", "fog")])
+    rng = np.random.default_rng(1)
+    sizes = rng.integers(1, 6, 9)
+    members = rng.integers(0, len(uids), sizes.sum())
+    gid = np.repeat(np.arange(len(sizes)), sizes)
+    whole = _slot_vocabulary(store, uids[members], gid, sizes)
+    assert whole.sum() > 0
+    for batch in (1, 4, 7):
+        assert np.array_equal(_slot_vocabulary(store, uids[members], gid, sizes, batch_members=batch), whole)
