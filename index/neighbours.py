@@ -163,13 +163,22 @@ def self_knn(
     for start in range(0, n, batch_size):
         stop = min(n, start + batch_size)
         s, j = search(index, vectors[start:stop], k=k + 1, batch_size=batch_size)
-        own = j == np.arange(start, stop)[:, None]
-        # Put the query itself (or, when the ANN missed it, the worst hit) last, then cut.
-        drop = np.where(own.any(axis=1), own.argmax(axis=1), j.shape[1] - 1)
-        keep = np.ones_like(own)
-        keep[np.arange(len(j)), drop] = False
-        sims[start:stop], ids[start:stop] = s[keep].reshape(-1, width), j[keep].reshape(-1, width)
+        sims[start:stop], ids[start:stop] = drop_own(s, j, np.arange(start, stop))
     return sims, ids
+
+
+def drop_own(sims: np.ndarray, ids: np.ndarray, own_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Search results of indexed vectors with each query's own id (``own_ids[i]`` for row i) removed.
+
+    Where the ANN missed the query itself, its worst hit goes instead, so every row keeps
+    one fewer column than it had.
+    """
+    own = ids == own_ids[:, None]
+    drop = np.where(own.any(axis=1), own.argmax(axis=1), ids.shape[1] - 1)
+    keep = np.ones_like(own)
+    keep[np.arange(len(ids)), drop] = False
+    width = ids.shape[1] - 1
+    return sims[keep].reshape(-1, width), ids[keep].reshape(-1, width)
 
 
 def exact_knn(vectors, rows: np.ndarray, *, k: int, block: int = 65_536) -> tuple[np.ndarray, np.ndarray]:

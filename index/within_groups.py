@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.neighbours import build_index, search
+from index.neighbours import build_index, drop_own, search
 
 
 def knn_within_groups(
@@ -58,7 +58,7 @@ def knn_within_groups(
             s, j = _exact_knn(x, ask, kk)
         else:
             index = build_index(x, factory=factory, nprobe=nprobe, ef_search=ef_search)
-            s, j = _drop_self(*search(index, x[ask], k=kk + 1), ask)
+            s, j = drop_own(*search(index, x[ask], k=kk + 1), ask)
         valid = j >= 0
         src.append(np.repeat(ask, kk)[valid.ravel()] + start)
         dst.append(j[valid] + start)
@@ -66,16 +66,6 @@ def knn_within_groups(
     if not src:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
     return np.concatenate(src), np.concatenate(dst), np.concatenate(sim).astype(np.float32)
-
-
-def _drop_self(sims: np.ndarray, ids: np.ndarray, ask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Search results of the rows ``ask`` with each row's own id removed (or, if missed, the worst hit)."""
-    own = ids == ask[:, None]
-    drop = np.where(own.any(axis=1), own.argmax(axis=1), ids.shape[1] - 1)
-    keep = np.ones_like(own)
-    keep[np.arange(len(ids)), drop] = False
-    width = ids.shape[1] - 1
-    return sims[keep].reshape(-1, width), ids[keep].reshape(-1, width)
 
 
 def _exact_knn(x: np.ndarray, ask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

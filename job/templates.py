@@ -13,7 +13,7 @@ import numpy as np
 
 from index.within_groups import knn_within_groups
 from job.config import IndexOptions, TemplateOptions
-from scoring.templating import TemplateGroups, leftover_nodes, skeleton_groups, template_groups
+from scoring.templating import TemplateGroups, skeleton_groups, template_groups
 from scoring.tokens import TokenStore
 
 
@@ -35,12 +35,10 @@ def mine_templates(store: TokenStore, vectors: np.ndarray, node_account: np.ndar
                                max_affix_tokens=t.max_affix_tokens, stability=t.affix_stability,
                                min_fixed_tokens=t.min_fixed_tokens, family_affix_tokens=t.family_affix_tokens,
                                min_template_size=t.min_template_size)
-    rest = leftover_nodes(skeleton)
-    asking = np.zeros(len(node_uid), dtype=bool)
-    asking[rest] = True
+    # Only the nodes no skeleton took look for neighbours (among all of their account's prompts).
     src, dst, _ = knn_within_groups(vectors, node_uid, node_account, k=index.within_account_k,
                                     exact_max=index.exact_max, factory=index.factory, nprobe=index.nprobe,
-                                    ef_search=index.ef_search, queries=asking)
+                                    ef_search=index.ef_search, queries=skeleton.group < 0)
     return template_groups(store, node_account, node_uid, (src, dst), skeleton=skeleton,
                            n_accounts=n_accounts, popular=popular, min_overlap=t.min_overlap,
                            affix_tokens=t.affix_tokens,

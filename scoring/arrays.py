@@ -15,6 +15,14 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return out[np.concatenate([[True], out[1:] != out[:-1]])] if len(out) else out
 
 
+def distinct_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values of a 1-D integer array and how often each occurs (by sort, see ``distinct``)."""
+    ordered = np.sort(values, kind="stable")
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(ordered) else \
+        np.zeros(0, dtype=np.int64)
+    return ordered[starts], np.diff(np.concatenate([starts, [len(ordered)]]))
+
+
 def occurrences(values: np.ndarray) -> np.ndarray:
     """For each element of a 1-D integer array, how many elements hold the same value (by sort, see ``distinct``)."""
     if not len(values):

@@ -35,7 +35,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from scoring.arrays import distinct, occurrences
+from scoring.arrays import distinct, distinct_counts, occurrences
 from scoring.tokens import GAP, TokenStore
 
 SLOT = -1
@@ -280,7 +280,7 @@ def template_groups(
         store: token sequences of the day's distinct prompts (by uid).
         node_account, node_uid: the distinct (account, prompt) pairs, sorted by account.
         neighbour_pairs: (source, target) node positions of within-account neighbours; only
-            pairs whose source is outside every skeleton group are used (see :func:`leftover_nodes`).
+            pairs whose source is outside every skeleton group are used.
         skeleton: the :func:`skeleton_groups` of the nodes.
         n_accounts: number of account codes.
         popular: per uid, True for prompts many accounts send (excluded).
@@ -301,10 +301,7 @@ def template_groups(
     src, dst = src[keep], dst[keep]
     # Features only for the prompts these pairs touch, renumbered 0..m-1.
     used = distinct(np.concatenate([node_uid[src], node_uid[dst]]))
-    lengths = np.diff(offsets)[used]
-    sub_offsets = np.concatenate([[0], np.cumsum(lengths)])
-    sub_tokens = tokens[np.repeat(offsets[used] - sub_offsets[:-1], lengths) + np.arange(sub_offsets[-1])]
-    feats = ngram_features(sub_tokens, sub_offsets)
+    feats = ngram_features(*store.take(used))
     a, b = np.searchsorted(used, node_uid[src]), np.searchsorted(used, node_uid[dst])
     similar = overlap_coefficient(feats, a, b) >= min_overlap
     src, dst = src[similar], dst[similar]
@@ -321,9 +318,7 @@ def template_groups(
     if (~inner).any():
         c, g = comp[src[~inner]], skeleton[dst[~inner]]
         width = int(skeleton.max()) + 1
-        pair = c.astype(np.int64) * width + g
-        keys = distinct(pair)
-        counts = np.bincount(np.searchsorted(keys, pair), minlength=len(keys))
+        keys, counts = distinct_counts(c.astype(np.int64) * width + g)
         kc, kg = keys // width, keys % width
         best = np.lexsort((kg, -counts, kc))  # per component: most siblings first, then lower group id
         first_of = np.concatenate([[True], kc[best][1:] != kc[best][:-1]])
@@ -338,11 +333,6 @@ def template_groups(
     family = np.where(group >= 0, family_of[np.maximum(group, 0)], -1)
     return _summarise(store, node_account, node_uid, group, family, n_accounts=n_accounts,
                       sweep_min_fills=sweep_min_fills, sweep_min_slot_words=sweep_min_slot_words)
-
-
-def leftover_nodes(skeleton: Skeletons) -> np.ndarray:
-    """Positions of the nodes no skeleton group took: the only ones whose neighbours are searched."""
-    return np.flatnonzero(skeleton.group < 0)
 
 
 def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, group: np.ndarray,
@@ -405,7 +395,6 @@ def _slot_vocabulary(store: TokenStore, uids: np.ndarray, gid: np.ndarray, sizes
     out = np.zeros(len(sizes), dtype=np.int64)
     if not len(uids):
         return out
-    tokens, offsets = store.flat()
     words = store.words()
     alpha = np.fromiter((w.isalpha() for w in words), dtype=bool, count=len(words))
     group_start = np.concatenate([[0], np.cumsum(sizes)])
@@ -415,11 +404,10 @@ def _slot_vocabulary(store: TokenStore, uids: np.ndarray, gid: np.ndarray, sizes
         hi = max(lo + 1, int(np.searchsorted(group_start, group_start[lo] + batch_members, side="right")) - 1)
         hi = min(hi, len(sizes))
         first, last = group_start[lo], group_start[hi]
-        u, g = uids[first:last], gid[first:last]
-        lengths = np.diff(offsets)[u]
-        member_tokens = tokens[np.repeat(offsets[u] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-                               + np.arange(lengths.sum())]
-        member = np.repeat(np.arange(len(u)), lengths)
+        g = gid[first:last]
+        member_tokens, bounds = store.take(uids[first:last])
+        member_tokens = member_tokens.astype(np.int64)
+        member = np.repeat(np.arange(last - first), np.diff(bounds))
         # Present once per member, then count members per (group, token).
         per_member = distinct(member.astype(np.int64) << 32 | member_tokens)
         m, t = per_member >> 32, per_member & 0xFFFFFFFF

@@ -22,7 +22,7 @@ import numpy as np
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from scoring.arrays import distinct
+from scoring.arrays import distinct, distinct_counts
 from scoring.tokens import GAP, TokenStore
 
 # Words that ask for something without saying what about (ours; ENGLISH_STOP_WORDS covers function words).
@@ -32,33 +32,6 @@ REQUEST_WORDS = frozenset("""
     provide question questions quick really short simple simply summarize summary tell thanks thank want
     what's write would you'd you're
 """.split())
-
-
-def recurring_word_mask(position_tokens: np.ndarray, position_node: np.ndarray, node_group: np.ndarray, *,
-                        share: float, min_count: int) -> np.ndarray:
-    """Mark every token position whose token recurs in its node's group.
-
-    A token recurs when it occurs in at least ``max(min_count, share · n)`` of the
-    group's ``n`` nodes. Nodes in group -1 are never marked.
-
-    Args:
-        position_tokens: token id at each position (positions laid out node after node).
-        position_node: the node each position belongs to.
-        node_group: group of each node, -1 for none.
-        share, min_count: see above.
-    """
-    group_of = node_group[position_node]
-    member = group_of >= 0
-    tok, group, node = position_tokens[member], group_of[member].astype(np.int64), position_node[member]
-    vocab = int(position_tokens.max(initial=0)) + 1
-    # Document frequency within the group: count each (node, token) once.
-    first = np.unique(node.astype(np.int64) * vocab + tok, return_index=True)[1]
-    group_tok = group * vocab + tok
-    keys, df = np.unique(group_tok[first], return_counts=True)
-    needed = np.maximum(min_count, share * np.bincount(node_group[node_group >= 0]))
-    recurring = np.zeros(len(position_tokens), dtype=bool)
-    recurring[member] = (df[np.searchsorted(keys, group_tok)] >= needed[group]) & (tok != GAP)
-    return recurring
 
 
 class TopicWords:
@@ -124,8 +97,9 @@ class TopicWords:
         return tokens, bounds, drop
 
     def _recurring_keys(self, *, share: float, min_count: int) -> np.ndarray:
-        """Sorted ``group · vocab + token`` keys of the tokens that recur in their group's nodes
-        (see :func:`recurring_word_mask`), counted a batch of member nodes at a time."""
+        """Sorted ``group · vocab + token`` keys of the tokens that recur in their group's nodes: in at
+        least ``max(min_count, share · n)`` of the group's ``n`` nodes (the gap never recurs). Counted
+        a batch of member nodes at a time."""
         group_of = self._node_group
         members = np.flatnonzero(group_of >= 0)
         needed = np.maximum(min_count, share * np.bincount(group_of[members])) if len(members) else np.zeros(0)
@@ -136,7 +110,7 @@ class TopicWords:
             node = np.repeat(part, np.diff(bounds))
             # Document frequency within the group: each (node, token) once.
             pairs = distinct(node * self._vocab + tokens)
-            found.append(_counted(group_of[pairs // self._vocab].astype(np.int64) * self._vocab + pairs % self._vocab))
+            found.append(distinct_counts(group_of[pairs // self._vocab].astype(np.int64) * self._vocab + pairs % self._vocab))
         if not found:
             return np.zeros(0, dtype=np.int64)
         keys = np.concatenate([k for k, _ in found])
@@ -147,14 +121,6 @@ class TopicWords:
         keys, df = keys[starts], np.add.reduceat(counts, starts)
         tok = keys % self._vocab
         return keys[(df >= needed[keys // self._vocab]) & (tok != GAP)]
-
-
-def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of a 1-D integer array and how often each occurs (by sort)."""
-    ordered = np.sort(values, kind="stable")
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(ordered) else \
-        np.zeros(0, dtype=np.int64)
-    return ordered[starts], np.diff(np.concatenate([starts, [len(ordered)]]))
 
 
 def topic_texts(
