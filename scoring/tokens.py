@@ -119,9 +119,15 @@ class TokenStore:
         return self._tokens[start + np.arange(offsets[-1])], offsets
 
     def flat(self) -> tuple[np.ndarray, np.ndarray]:
-        """All sequences concatenated (int64) and their offsets (len n+1)."""
+        """All sequences concatenated (int32) and their offsets (int64, len n+1), as read-only views.
+
+        Views, not copies: on a 16M-row day the tokens are a few hundred million ids,
+        and each caller copying them (as int64, as this once did) cost GBs of peak memory.
+        """
         self._settle()
-        return self._tokens.astype(np.int64), self._offsets.copy()
+        tokens, offsets = self._tokens.view(), self._offsets.view()
+        tokens.flags.writeable = offsets.flags.writeable = False
+        return tokens, offsets
 
     def _flush(self) -> None:
         # The pending prompts become one compact block; the array module's buffers are then reused.

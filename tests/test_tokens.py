@@ -44,7 +44,7 @@ def test_same_prompts_give_the_same_ids_as_one_array_per_prompt(flush):
         assert got.dtype == np.int32 and got.tolist() == seq.tolist()
     assert store.get(-1).tolist() == seqs[-1].tolist()
     flat, offsets = store.flat()
-    assert flat.dtype == np.int64 and offsets.dtype == np.int64
+    assert flat.dtype == np.int32 and offsets.dtype == np.int64
     np.testing.assert_array_equal(flat, np.concatenate(seqs))
     np.testing.assert_array_equal(offsets, np.concatenate([[0], np.cumsum([len(s) for s in seqs])]))
 
@@ -62,15 +62,17 @@ def test_reorder_permutes_and_adding_afterwards_continues(flush):
     assert store.render(store.get(len(PROMPTS)).tolist()) == "a brand new prompt"
 
 
-def test_flat_hands_out_copies_and_an_empty_store_is_empty():
+def test_flat_hands_out_read_only_views_and_an_empty_store_is_empty():
     empty = TokenStore()
     flat, offsets = empty.flat()
     assert len(empty) == 0 and flat.shape == (0,) and offsets.tolist() == [0]
     store = TokenStore()
     store.add("tell me a joke")
     flat, offsets = store.flat()
-    flat[:] = -5
-    offsets[:] = 0
+    with pytest.raises(ValueError):
+        flat[:] = -5
+    with pytest.raises(ValueError):
+        offsets[:] = 0
     assert store.render(store.get(0).tolist()) == "tell me a joke"
     with pytest.raises(IndexError):
         store.get(1)
