@@ -116,6 +116,7 @@ class TemplateOptions:
     """Template sibling rules (see scoring.templating)."""
 
     min_overlap: float = 0.6
+    min_containment: float = 0.8  # a leftover joins a template only carrying this share of its fixed words
     affix_tokens: int = 5  # leftovers opening or closing with the same 5 tokens are siblings
     min_affix_count: int = 3  # prompts of the account that must share a template opening/closing
     relative_affix_count: float = 0.0005  # ... or this share of the account's distinct prompts, if more
@@ -174,6 +175,7 @@ class ScoringOptions:
                 1 <= self.base_templates < self.sweep_templates,
             "scoring.coverage.z must be >= 0": self.coverage.z >= 0,
             "scoring.templates.min_overlap must be in (0, 1]": 0.0 < self.templates.min_overlap <= 1.0,
+            "scoring.templates.min_containment must be in [0, 1]": 0.0 <= self.templates.min_containment <= 1.0,
             "scoring.templates.min_template_size must be >= 2": self.templates.min_template_size >= 2,
             "scoring.templates.min_affix_count must be >= 2": self.templates.min_affix_count >= 2,
             "scoring.templates.relative_affix_count must be in [0, 1)": 0 <= self.templates.relative_affix_count < 1,

@@ -40,7 +40,7 @@ def mine_templates(store: TokenStore, vectors: np.ndarray, node_account: np.ndar
                                     exact_max=index.exact_max, factory=index.factory, nprobe=index.nprobe,
                                     ef_search=index.ef_search, queries=skeleton.group < 0)
     return template_groups(store, node_account, node_uid, (src, dst), skeleton=skeleton,
-                           n_accounts=n_accounts, popular=popular, min_overlap=t.min_overlap,
+                           n_accounts=n_accounts, popular=popular, min_overlap=t.min_overlap, min_containment=t.min_containment,
                            affix_tokens=t.affix_tokens,
                            min_template_size=t.min_template_size, sweep_min_fills=t.sweep_min_fills,
                            sweep_min_slot_words=t.sweep_min_slot_words)

@@ -5,16 +5,20 @@ Templates are mined in two passes, both within one account:
 1. **Skeletons** (:func:`skeleton_groups`). A prompt's template opening is its
    longest run of first tokens that enough prompts of the account share, and that
    stops thinning out where the slot begins; its closing likewise from the end.
-   Prompts with the same opening and closing form a group. This is exact and
-   indifferent to slot length (one word or a page), and two templates that were
-   filled with the same passage do not chain into one another, because their
-   fixed text differs.
+   Prompts with the same opening and closing form a group; where that pair is too
+   rare (a review's first word is no template), the longer of the two alone does.
+   This is exact and indifferent to slot length (one word or a page), and two
+   templates that were filled with the same passage do not chain into one
+   another, because their fixed text differs.
 2. **Siblings** for the prompts no skeleton took: two distinct prompts are
    siblings when they are near each other in embedding space (within-account
    neighbours) and share most of their word 1-2-grams: the overlap coefficient
    ``|A ∩ B| / min(|A|, |B|)`` is at least ``min_overlap``, which does not care how
    long the slots are and survives light rewording (a paraphrasing generator has
-   no exact skeleton). Siblings are joined into groups (connected components).
+   no exact skeleton). Siblings are joined into groups (connected components);
+   a component joins the skeleton group it has most siblings in, counting only
+   siblings whose fixed text it carries (``min_containment``), so that a prompt
+   sharing only the filled passage with a template's refill stays out of it.
 
 A group of at least ``min_template_size`` distinct prompts is a template. An
 account's ``templating`` is the share of its distinct prompts that belong to one,
@@ -104,6 +108,8 @@ class Skeletons:
 
     group: np.ndarray  # per node: group id, or -1
     family: np.ndarray  # per node: smallest group id of its family, or -1
+    opening: np.ndarray  # per node in a group: its template opening's length in tokens (0 elsewhere)
+    closing: np.ndarray  # per node in a group: its template closing's length in tokens (0 elsewhere)
 
 
 def affix_skeletons(tokens: np.ndarray, offsets: np.ndarray, node_uid: np.ndarray, node_account: np.ndarray, *,
@@ -184,20 +190,26 @@ def skeleton_groups(store: TokenStore, node_account: np.ndarray, node_uid: np.nd
                                    max_tokens=max_affix_tokens, stability=stability)
     s_len, s_key = affix_skeletons(tokens, offsets, node_uid, node_account, min_count=need, at_start=False,
                                    max_tokens=max_affix_tokens, stability=stability)
-    anchored = np.flatnonzero(p_len + s_len >= max(1, min_fixed_tokens))
-    with np.errstate(over="ignore"):
-        key = (p_key[anchored] * _MIX) ^ (s_key[anchored] + np.uint64(0x632BE59BD9B4E019))
+    fixed = max(1, min_fixed_tokens)
     group = np.full(len(node_uid), -1, dtype=np.int64)
+    anchored = np.flatnonzero(p_len + s_len >= fixed)
     if not len(anchored):
-        return Skeletons(group, group.copy())
-    order = np.argsort(key, kind="stable")
-    ordered = key[order]
-    new = np.concatenate([[True], ordered[1:] != ordered[:-1]])
-    label = np.cumsum(new) - 1
+        none = np.zeros(len(node_uid), dtype=np.int64)
+        return Skeletons(group, group.copy(), none, none.copy())
+    label = _same_key(p_key[anchored], s_key[anchored])
+    # Prompts whose (opening, closing) pair is too rare keep their longer affix alone, when it fixes
+    # enough on its own: a one-word "opening" ("i", "the") that a few fills happen to begin with
+    # must not split a template's refills into singletons.
+    small = anchored[np.bincount(label)[label] < min_template_size]
+    by_closing = small[(s_len[small] >= fixed) & (s_len[small] >= p_len[small])]
+    by_opening = small[(p_len[small] >= fixed) & (p_len[small] > s_len[small])]
+    p_len[by_closing], p_key[by_closing] = 0, 0
+    s_len[by_opening], s_key[by_opening] = 0, 0
+    label = _same_key(p_key[anchored], s_key[anchored])
     sizes = np.bincount(label)
     big = sizes[label] >= min_template_size
     renumber = np.cumsum(sizes >= min_template_size) - 1
-    group[anchored[order[big]]] = renumber[label[big]]
+    group[anchored[big]] = renumber[label[big]]
     # Number groups by their first node, not by hash order: hashes follow token ids, which follow
     # the order rows arrived in, and group ids break ties downstream.
     members = np.flatnonzero(group >= 0)
@@ -206,7 +218,16 @@ def skeleton_groups(store: TokenStore, node_account: np.ndarray, node_uid: np.nd
     rank = np.empty(len(first_node), dtype=np.int64)
     rank[np.argsort(first_node, kind="stable")] = np.arange(len(first_node))
     group[members] = rank[group[members]]
-    return Skeletons(group, _families(group, p_len, p_key, s_len, s_key, min_tokens=family_affix_tokens))
+    grouped = group >= 0
+    return Skeletons(group, _families(group, p_len, p_key, s_len, s_key, min_tokens=family_affix_tokens),
+                     np.where(grouped, p_len, 0), np.where(grouped, s_len, 0))
+
+
+def _same_key(p_key: np.ndarray, s_key: np.ndarray) -> np.ndarray:
+    """A label per item, equal where both the opening and the closing key are equal (0..k-1)."""
+    with np.errstate(over="ignore"):
+        key = (p_key * _MIX) ^ (s_key + np.uint64(0x632BE59BD9B4E019))
+    return np.searchsorted(distinct(key), key)
 
 
 def _families(group: np.ndarray, p_len: np.ndarray, p_key: np.ndarray, s_len: np.ndarray, s_key: np.ndarray, *,
@@ -259,6 +280,36 @@ def affix_pairs(tokens: np.ndarray, offsets: np.ndarray, node_uid: np.ndarray, n
     return np.concatenate(src), np.concatenate(dst)
 
 
+def fixed_text_containment(store: TokenStore, src_uid: np.ndarray, dst_uid: np.ndarray, opening: np.ndarray,
+                           closing: np.ndarray, *, batch_pairs: int = 1 << 18) -> np.ndarray:
+    """Per pair, the share of prompt ``dst``'s fixed text (its first ``opening`` and last ``closing``
+    tokens) whose tokens occur anywhere in prompt ``src`` (1.0 when dst has no fixed text).
+
+    A prompt that belongs to a template carries its wording, whatever fills its slots; one
+    that only shares the filled passage (the same article under another template) does not.
+    Pairs are taken ``batch_pairs`` at a time, so only one batch's prompts are expanded.
+    """
+    out = np.ones(len(src_uid), dtype=np.float64)
+    tokens, offsets = store.flat()
+    for lo in range(0, len(src_uid), batch_pairs):
+        src, dst = src_uid[lo : lo + batch_pairs], dst_uid[lo : lo + batch_pairs]
+        head_len, fixed = opening[lo : lo + batch_pairs], opening[lo : lo + batch_pairs] + closing[lo : lo + batch_pairs]
+        # The fixed token positions of each pair's dst, pair by pair.
+        pair = np.repeat(np.arange(len(src)), fixed)
+        rank = np.arange(len(pair)) - np.repeat(np.cumsum(fixed) - fixed, fixed)
+        pos = np.where(rank < head_len[pair], offsets[dst[pair]] + rank, offsets[dst[pair] + 1] - fixed[pair] + rank)
+        # The token set of each src, as sorted (uid, token) keys.
+        srcs = distinct(src)
+        src_tokens, bounds = store.take(srcs)
+        have = distinct(np.repeat(srcs, np.diff(bounds)) << 32 | src_tokens.astype(np.int64))
+        want = src[pair].astype(np.int64) << 32 | tokens[pos].astype(np.int64)
+        found = have[np.minimum(np.searchsorted(have, want), max(len(have) - 1, 0))] == want if len(have) else \
+            np.zeros(len(want), dtype=bool)
+        hits = np.bincount(pair, weights=found, minlength=len(src))
+        out[lo : lo + batch_pairs] = np.where(fixed > 0, hits / np.maximum(fixed, 1), 1.0)
+    return out
+
+
 def template_groups(
     store: TokenStore,
     node_account: np.ndarray,
@@ -269,6 +320,7 @@ def template_groups(
     n_accounts: int,
     popular: np.ndarray,
     min_overlap: float = 0.6,
+    min_containment: float = 0.8,
     affix_tokens: int = 5,
     min_template_size: int = 3,
     sweep_min_fills: int = 10,
@@ -285,6 +337,9 @@ def template_groups(
         n_accounts: number of account codes.
         popular: per uid, True for prompts many accounts send (excluded).
         min_overlap: overlap coefficient for siblings, in (0, 1].
+        min_containment: share of a skeleton group member's fixed text (opening and closing) a leftover
+            must carry for a sibling edge to that member to count towards joining its group; an edge
+            made only of a shared filled passage does not.
         affix_tokens: leftovers that open or close with the same this many tokens are siblings too
             (a template whose slot is long, or whose opening runs on into a common phrase).
         min_template_size: distinct prompts a group needs to count as a template.
@@ -295,6 +350,7 @@ def template_groups(
     """
     tokens, offsets = store.flat()
     src, dst = neighbour_pairs
+    skeleton_opening, skeleton_closing = skeleton.opening, skeleton.closing
     skeleton, skeleton_family = skeleton.group, skeleton.family
     keep = (skeleton[src] < 0) & (node_uid[src] != node_uid[dst])
     keep &= ~(popular[node_uid[src]] | popular[node_uid[dst]])
@@ -311,6 +367,14 @@ def template_groups(
     # Leftovers join one another into components; a component with siblings in skeleton
     # groups joins the one it has most siblings in (skeleton groups are never merged).
     inner = skeleton[dst] < 0
+    # A leftover joins a skeleton group only through siblings whose fixed text it carries: content
+    # overlap alone links one passage filled into several templates.
+    outer = np.flatnonzero(~inner)
+    carries = fixed_text_containment(store, node_uid[src[outer]], node_uid[dst[outer]],
+                                     skeleton_opening[dst[outer]], skeleton_closing[dst[outer]]) >= min_containment
+    keep = inner.copy()
+    keep[outer[carries]] = True
+    src, dst, inner = src[keep], dst[keep], inner[keep]
     n_nodes = len(node_uid)
     graph = sparse.coo_matrix((np.ones(int(inner.sum())), (src[inner], dst[inner])), shape=(n_nodes, n_nodes))
     _, comp = connected_components(graph, directed=False)

@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 
-from scoring.templating import SLOT, align_template, skeleton_groups, template_groups
+from scoring.templating import SLOT, align_template, fixed_text_containment, skeleton_groups, template_groups
 from scoring.tokens import TokenStore, tokenize
 
 
@@ -87,6 +87,37 @@ def test_templates_filled_with_the_same_passages_are_not_chained_together():
     shown = sorted(t for t, _ in groups.top_templates[0])
     assert shown[0].endswith("summarize the passage above in one short sentence, please.")
     assert shown[1].startswith("passage: <*>") and shown[1].endswith("which section of a newspaper would this appear in?")
+
+
+def test_a_prompt_sharing_only_the_filled_passage_does_not_join_the_template():
+    # "Q: <passage>" has no fixed text of its own, and its nearest prompts are the template's fills of
+    # the same passage (overlap ~0.9). Before, that overlap alone pulled it into the template.
+    template = [f"Summarize the passage above in one short sentence, please. {p} Keep it brief." for p in PASSAGES]
+    bare = [f"Q: {p}" for p in PASSAGES[:3]]
+    _, groups = mine({"x": template + bare})
+    assert len(set(groups.group[:4])) == 1 and groups.group[0] >= 0
+    assert all(g != groups.group[0] for g in groups.group[4:])
+
+
+def test_a_light_paraphrase_carrying_the_template_wording_still_joins_it():
+    template = [f"Please write a short poem about {t} in the style of a sonnet today." for t in
+                ("the sea", "autumn leaves", "a city at night", "old friends")]
+    variant = "Please write a short poem about the sea in the style of a sonnet now."
+    _, groups = mine({"x": template + [variant]})
+    assert groups.group[4] == groups.group[0] >= 0
+
+
+def test_refills_whose_first_words_differ_keep_their_shared_closing():
+    # Reviews begin with whatever word they begin with; each (first word, closing) pair is too rare
+    # to be a template, but the closing alone is one.
+    reviews = ["the plot was thin and the acting wooden throughout", "the music carried every single scene",
+               "i laughed from the first minute to the last", "i wanted to leave after twenty minutes",
+               "this is the best thing the director has made", "this felt far longer than it really was"]
+    closing = "How does the reviewer feel about the movie?"
+    other = ["the weather in Lisbon in May", "i need a name for my cat", "this recipe needs less salt"]
+    prompts = [f"{r}. {closing}" for r in reviews] + [f"{o} {tail}" for o in other for tail in ("ok?", "thanks", "")]
+    _, groups = mine({"x": prompts}, min_overlap=0.99, affix_tokens=50)  # siblings cannot link them here
+    assert len(set(groups.group[:6])) == 1 and groups.group[0] >= 0
 
 
 def test_variants_of_one_task_count_once_towards_task_breadth():
@@ -171,3 +202,15 @@ def test_slot_vocabulary_is_the_same_a_batch_of_groups_at_a_time():
     assert whole.sum() > 0
     for batch in (1, 4, 7):
         assert np.array_equal(_slot_vocabulary(store, uids[members], gid, sizes, batch_members=batch), whole)
+
+
+def test_fixed_text_containment_counts_the_template_words_a_prompt_carries_in_any_batch_size():
+    store = TokenStore()
+    uids = [store.add(t) for t in ("summarize this text for me: the cat sat on the mat. keep it short",
+                                   "the cat sat on the mat.",
+                                   "summarize this text for me: dogs bark at night. keep it short")]
+    src, dst = np.array([uids[1], uids[2], uids[1]]), np.array([uids[0], uids[0], uids[1]])
+    opening, closing = np.array([6, 6, 0]), np.array([3, 3, 0])  # "summarize this text for me :" / "keep it short"
+    share = fixed_text_containment(store, src, dst, opening, closing)
+    assert share.tolist() == [0.0, 1.0, 1.0]  # the passage alone carries none of the wording; no fixed text: 1
+    np.testing.assert_array_equal(fixed_text_containment(store, src, dst, opening, closing, batch_pairs=1), share)
