@@ -36,10 +36,11 @@ def mine_templates(store: TokenStore, vectors: np.ndarray, node_account: np.ndar
                                min_fixed_tokens=t.min_fixed_tokens, family_affix_tokens=t.family_affix_tokens,
                                min_template_size=t.min_template_size)
     # Only the nodes no skeleton took look for neighbours (among all of their account's prompts).
-    src, dst, _ = knn_within_groups(vectors, node_uid, node_account, k=index.within_account_k,
-                                    exact_max=index.exact_max, factory=index.factory, nprobe=index.nprobe,
-                                    ef_search=index.ef_search, queries=skeleton.group < 0)
-    return template_groups(store, node_account, node_uid, (src, dst), skeleton=skeleton,
+    # The similarities are dropped at once (only the pairs are used).
+    pairs = knn_within_groups(vectors, node_uid, node_account, k=index.within_account_k, exact_max=index.exact_max,
+                              factory=index.factory, nprobe=index.nprobe, ef_search=index.ef_search,
+                              queries=skeleton.group < 0)[:2]
+    return template_groups(store, node_account, node_uid, pairs, skeleton=skeleton,
                            n_accounts=n_accounts, popular=popular, min_overlap=t.min_overlap, min_containment=t.min_containment,
                            affix_tokens=t.affix_tokens,
                            min_template_size=t.min_template_size, sweep_min_fills=t.sweep_min_fills,

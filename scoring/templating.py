@@ -348,6 +348,37 @@ def template_groups(
         sweep_min_slot_words: distinct words its slots must hold across those fills to count (a
             sweep fills in content; homework with other numbers and a few habitual lead-ins does not).
     """
+    # Each step below lives in its own function so that its temporaries (the pair arrays, n-gram
+    # features, the sibling graph) are freed before the next: on a 16M-row day each is GBs.
+    group, family = _with_siblings(store, node_account, node_uid, neighbour_pairs, skeleton=skeleton,
+                                   popular=popular, min_overlap=min_overlap, min_containment=min_containment,
+                                   affix_tokens=affix_tokens, min_template_size=min_template_size)
+    return _summarise(store, node_account, node_uid, group, family, n_accounts=n_accounts,
+                      sweep_min_fills=sweep_min_fills, sweep_min_slot_words=sweep_min_slot_words)
+
+
+def similar_pairs(store: TokenStore, src_uid: np.ndarray, dst_uid: np.ndarray, *, min_overlap: float,
+                  batch_pairs: int = 1 << 22) -> np.ndarray:
+    """Per prompt pair, whether their word 1-2-gram overlap coefficient reaches ``min_overlap``.
+
+    A batch of pairs at a time, each with features for only the prompts it touches: the
+    features of every prompt of a 16M-row day would be GBs, a batch's are tens of MB.
+    """
+    out = np.zeros(len(src_uid), dtype=bool)
+    for lo in range(0, len(src_uid), batch_pairs):
+        src, dst = src_uid[lo : lo + batch_pairs], dst_uid[lo : lo + batch_pairs]
+        used = distinct(np.concatenate([src, dst]))  # features renumbered 0..m-1
+        feats = ngram_features(*store.take(used))
+        a, b = np.searchsorted(used, src), np.searchsorted(used, dst)
+        out[lo : lo + batch_pairs] = overlap_coefficient(feats, a, b) >= min_overlap
+    return out
+
+
+def _with_siblings(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray,
+                   neighbour_pairs: tuple[np.ndarray, np.ndarray], *, skeleton: Skeletons, popular: np.ndarray,
+                   min_overlap: float, min_containment: float, affix_tokens: int,
+                   min_template_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group and family per node: skeleton groups, joined by the leftovers' sibling components."""
     tokens, offsets = store.flat()
     src, dst = neighbour_pairs
     skeleton_opening, skeleton_closing = skeleton.opening, skeleton.closing
@@ -355,11 +386,7 @@ def template_groups(
     keep = (skeleton[src] < 0) & (node_uid[src] != node_uid[dst])
     keep &= ~(popular[node_uid[src]] | popular[node_uid[dst]])
     src, dst = src[keep], dst[keep]
-    # Features only for the prompts these pairs touch, renumbered 0..m-1.
-    used = distinct(np.concatenate([node_uid[src], node_uid[dst]]))
-    feats = ngram_features(*store.take(used))
-    a, b = np.searchsorted(used, node_uid[src]), np.searchsorted(used, node_uid[dst])
-    similar = overlap_coefficient(feats, a, b) >= min_overlap
+    similar = similar_pairs(store, node_uid[src], node_uid[dst], min_overlap=min_overlap)
     src, dst = src[similar], dst[similar]
     a_src, a_dst = affix_pairs(tokens, offsets, node_uid, node_account, among=np.flatnonzero(
         (skeleton < 0) & ~popular[node_uid]), affix_tokens=affix_tokens)
@@ -378,6 +405,7 @@ def template_groups(
     n_nodes = len(node_uid)
     graph = sparse.coo_matrix((np.ones(int(inner.sum())), (src[inner], dst[inner])), shape=(n_nodes, n_nodes))
     _, comp = connected_components(graph, directed=False)
+    del graph
     attach = np.full(comp.max(initial=-1) + 1, -1, dtype=np.int64)
     if (~inner).any():
         c, g = comp[src[~inner]], skeleton[dst[~inner]]
@@ -394,9 +422,7 @@ def template_groups(
     group = np.where(~leftover, skeleton, np.where(attach[comp] >= 0, attach[comp], np.where(own, first + comp, -1)))
     family_of = np.arange(first + len(attach), dtype=np.int64)  # by group id; sibling groups are their own family
     family_of[skeleton[~leftover]] = skeleton_family[~leftover]
-    family = np.where(group >= 0, family_of[np.maximum(group, 0)], -1)
-    return _summarise(store, node_account, node_uid, group, family, n_accounts=n_accounts,
-                      sweep_min_fills=sweep_min_fills, sweep_min_slot_words=sweep_min_slot_words)
+    return group, np.where(group >= 0, family_of[np.maximum(group, 0)], -1)
 
 
 def _summarise(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, group: np.ndarray,

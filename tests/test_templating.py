@@ -5,7 +5,8 @@ import itertools
 
 import numpy as np
 
-from scoring.templating import SLOT, align_template, fixed_text_containment, skeleton_groups, template_groups
+from scoring.templating import (SLOT, align_template, fixed_text_containment, similar_pairs, skeleton_groups,
+                                template_groups)
 from scoring.tokens import TokenStore, tokenize
 
 
@@ -214,3 +215,13 @@ def test_fixed_text_containment_counts_the_template_words_a_prompt_carries_in_an
     share = fixed_text_containment(store, src, dst, opening, closing)
     assert share.tolist() == [0.0, 1.0, 1.0]  # the passage alone carries none of the wording; no fixed text: 1
     np.testing.assert_array_equal(fixed_text_containment(store, src, dst, opening, closing, batch_pairs=1), share)
+
+
+def test_sibling_overlap_is_the_same_a_batch_of_pairs_at_a_time():
+    store = TokenStore()
+    uids = np.array([store.add(t) for t in STORY + FREE + PASSAGES])
+    rng = np.random.default_rng(0)
+    src, dst = rng.choice(uids, 200), rng.choice(uids, 200)
+    whole = similar_pairs(store, src, dst, min_overlap=0.6)
+    assert 0 < whole.sum() < len(whole)
+    np.testing.assert_array_equal(similar_pairs(store, src, dst, min_overlap=0.6, batch_pairs=7), whole)
