@@ -36,21 +36,25 @@ def _unavailable(method: str, n: int, err: Exception) -> dict:
 
 
 def _peer(method: str, n: int, run: Callable[[], np.ndarray], judge: Callable[[np.ndarray], dict],
-          note: str = "") -> dict:
-    """Time one peer; a missing package becomes a row that says so."""
+          note: str = "", repeat: int = 1) -> dict:
+    """Time one peer (fastest of ``repeat`` runs); a missing package becomes a row that says so."""
     try:
-        m = measure(run)
+        m = measure(run, repeat=repeat)
     except ImportError as err:
         return _unavailable(method, n, err)
     return _row(method, n, m, judge(m.result), note)
 
 
 def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], community_thresholds=(0.75, 0.9),
-                     minhash_threshold: float = 0.5) -> list[dict]:
-    """Project template groups vs MinHash-LSH, community detection and Drain3 (quality vs the labels)."""
+                     minhash_threshold: float = 0.5, repeat: int = 1) -> list[dict]:
+    """Project template groups vs MinHash-LSH, community detection and Drain3 (quality vs the labels).
+
+    Each method is timed as the fastest of ``repeat`` runs, so that the ratios between
+    them are not set by whatever else the machine was doing during one of them.
+    """
     n, texts = len(sample.texts), sample.texts
     judge = lambda pred: grouping_quality(pred, sample.labels)  # noqa: E731
-    m = measure(lambda: project_groups(texts, vectors))
+    m = measure(lambda: project_groups(texts, vectors), repeat=repeat)
     groups, steps = m.result
     steps_note = "; ".join(f"{k} {v:.2f} s" for k, v in steps.items())
     rows = [_row("project: mine_templates (tokens + skeletons + kNN siblings for the rest)", n, m, judge(groups),
@@ -58,17 +62,17 @@ def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], com
     if "minhash" not in skip:
         rows.append(_peer(f"datasketch MinHashLSH (word 3-shingles, 128 perm, threshold {minhash_threshold})", n,
                           lambda: minhash_groups(texts, threshold=minhash_threshold), judge,
-                          "groups = connected components of LSH matches"))
+                          "groups = connected components of LSH matches", repeat))
     if "community" not in skip:
         for threshold in community_thresholds:
             default = " (library default)" if threshold == 0.75 else ""
             rows.append(_peer(f"sentence-transformers community_detection, cosine {threshold}{default}", n,
                               lambda t=threshold: community_groups(vectors, threshold=t), judge,
-                              "same static vectors as the project; min_community_size 3"))
+                              "same static vectors as the project; min_community_size 3", repeat))
     if "drain" not in skip:
         method = "Drain3 TemplateMiner (defaults: sim_th 0.4, depth 4)"
         try:
-            drained = measure(lambda: drain_groups(texts))
+            drained = measure(lambda: drain_groups(texts), repeat=repeat)
         except ImportError as err:
             rows.append(_unavailable(method, n, err))
             return rows

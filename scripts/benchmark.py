@@ -54,12 +54,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--minilm-prompts", type=int, default=200,
                         help="prompts embedded with MiniLM (~47/s here), 0 = skip MiniLM (default 200)")
     parser.add_argument("--skip", default="", help=f"comma-separated peers to leave out: {', '.join(PEERS)}")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="time each grouping method this many times and keep its fastest run (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the results here: .md for markdown, anything else JSON")
     args = parser.parse_args(argv)
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     if args.skip - set(PEERS):
         parser.error(f"--skip: unknown {sorted(args.skip - set(PEERS))}; choose from {', '.join(PEERS)}")
+    if args.repeat < 1:
+        parser.error("--repeat must be >= 1")
     if args.n_prompts < 0 or args.minilm_prompts < 0:
         parser.error("--n-prompts and --minilm-prompts must be >= 0")
     return args
@@ -85,7 +89,8 @@ def run(args: argparse.Namespace) -> dict:
         print(f"note: {note}", file=sys.stderr)
 
     embedded = measure(lambda: static.encode(templates.texts))
-    sections = {"a. template grouping": grouping_section(templates, embedded.result, skip=args.skip)}
+    sections = {"a. template grouping": grouping_section(templates, embedded.result, skip=args.skip,
+                                                                repeat=args.repeat)}
     sections["b. topic assignment"] = topics_section(topics, static.encode(topics.texts), static.encode,
                                                      skip=args.skip, seed=args.seed)
     minilm = Embedder(load_model("minilm")) if args.minilm_prompts else None
