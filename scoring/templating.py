@@ -6,7 +6,8 @@ Templates are mined in two passes, both within one account:
    longest run of first tokens that enough prompts of the account share, and that
    stops thinning out where the slot begins; its closing likewise from the end.
    Prompts with the same opening and closing form a group; where that pair is too
-   rare (a review's first word is no template), the longer of the two alone does.
+   rare and one side is a single token (a review's first word is no template), the
+   longer of the two alone does.
    This is exact and indifferent to slot length (one word or a page), and two
    templates that were filled with the same passage do not chain into one
    another, because their fixed text differs.
@@ -198,9 +199,13 @@ def skeleton_groups(store: TokenStore, node_account: np.ndarray, node_uid: np.nd
         return Skeletons(group, group.copy(), none, none.copy())
     label = _same_key(p_key[anchored], s_key[anchored])
     # Prompts whose (opening, closing) pair is too rare keep their longer affix alone, when it fixes
-    # enough on its own: a one-word "opening" ("i", "the") that a few fills happen to begin with
-    # must not split a template's refills into singletons.
+    # enough on its own and the other is a single token: a one-word "opening" ("i", "the") that a
+    # few fills happen to begin with must not split a template's refills into singletons. A longer
+    # one is a phrase ("sorry if this is a dumb question, but"): a person's lead-ins and sign-offs
+    # in their many combinations stay pairs, or every habitual sign-off would pass for a template
+    # refilled with everything that person asks (and make their account a task sweep).
     small = anchored[np.bincount(label)[label] < min_template_size]
+    small = small[np.minimum(p_len[small], s_len[small]) <= 1]
     by_closing = small[(s_len[small] >= fixed) & (s_len[small] >= p_len[small])]
     by_opening = small[(p_len[small] >= fixed) & (p_len[small] > s_len[small])]
     p_len[by_closing], p_key[by_closing] = 0, 0

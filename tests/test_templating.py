@@ -121,6 +121,26 @@ def test_refills_whose_first_words_differ_keep_their_shared_closing():
     assert len(set(groups.group[:6])) == 1 and groups.group[0] >= 0
 
 
+def test_a_persons_lead_ins_and_sign_offs_in_combination_are_no_task_sweep():
+    # Three habitual lead-ins and three sign-offs, each combination used twice: no (opening, closing)
+    # pair recurs enough, and neither phrase alone is a template refilled with everything asked.
+    leads = ["Sorry if this is a dumb question, but", "Hi there, I am new to all this and", "Background: studying tonight,"]
+    signs = ["Thank you so much!", "Bullet points are fine.", "Please keep it short for me."]
+    asks = ["why is the sky blue", "how do vaccines train the body", "what makes bread rise", "is coffee bad for sleep",
+            "how do tides work", "why do cats purr", "what is a mortgage", "how do I fix a squeaky door",
+            "what is inflation", "how do plants drink water", "why is the ocean salty", "what is a black hole",
+            "how do I start running", "why do leaves turn red", "what is compound interest", "how do magnets work",
+            "why do we dream", "what is a tax return"]
+    prompts = [f"{leads[i % 3]} {q}? {signs[(i // 3) % 3]}" for i, q in enumerate(asks)]
+    store = TokenStore()
+    uids = np.array([store.add(t) for t in prompts])
+    skeleton = skeleton_groups(store, np.zeros(len(uids), dtype=np.int64), uids, n_accounts=1,
+                               popular=np.zeros(len(uids), dtype=bool))
+    assert (skeleton.group < 0).all()
+    _, groups = mine({"x": prompts}, sweep_min_fills=3, sweep_min_slot_words=1)
+    assert groups.effective_templates[0] <= 1.0
+
+
 def test_variants_of_one_task_count_once_towards_task_breadth():
     things = ["carve a pumpkin", "lift a car", "see colours", "smell soup", "ride a bike", "sing opera",
               "bake bread", "climb trees"]
