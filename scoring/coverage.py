@@ -106,7 +106,9 @@ def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float 
     span = np.log(day_d / typical_d)
     position = np.log(diversity / typical_d) / span if span > 1e-9 else np.full_like(diversity, -np.inf)
     if softness > 0:
-        cov = 1.0 / (1.0 + np.exp(-(position - 0.5) / softness))
+        # Far below typical the exponent overflows to inf and the share is exactly 0, as meant.
+        with np.errstate(over="ignore"):
+            cov = 1.0 / (1.0 + np.exp(-(position - 0.5) / softness))
     else:
         cov = np.clip(position, 0.0, 1.0)
     typical_cells = typical_d * (1.0 - (1.0 - 1.0 / typical_d) ** n)
