@@ -9,7 +9,6 @@ from the real corpora when they are there and from the demo vocabulary when not.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -29,13 +28,6 @@ from traffic.scale_day import SCHEMA, plan_accounts, write_day
 ROOT = Path(__file__).resolve().parents[1]
 REAL_CORPUS = ROOT.parent / "shared" / "data" / "prompts"
 ROWS = 4_000
-
-
-def _load_script(name: str):
-    spec = importlib.util.spec_from_file_location(f"script_{name}", ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +140,9 @@ def test_repeated_timing_keeps_the_fastest_run_and_its_result() -> None:
 # ---------------------------------------------------------------------------
 # The benchmark script, small.
 
-def _run_benchmark(tmp_path: Path, *extra: str) -> dict:
+def _run_benchmark(load_script, tmp_path: Path, *extra: str) -> dict:
     out = tmp_path / "bench.json"
-    assert _load_script("benchmark").main(["--n-prompts", "240", "--minilm-prompts", "0", "--skip", "bertopic",
+    assert load_script("benchmark").main(["--n-prompts", "240", "--minilm-prompts", "0", "--skip", "bertopic",
                                            "--out", str(out), *extra]) == 0
     return json.loads(out.read_text())
 
@@ -173,24 +165,24 @@ def _check_report(result: dict) -> None:
     assert "| method |" in result["markdown"] and "time ×project" in result["markdown"]
 
 
-def test_benchmark_on_the_real_corpora(tmp_path: Path) -> None:
+def test_benchmark_on_the_real_corpora(load_script, tmp_path: Path) -> None:
     if not (REAL_CORPUS / "distill" / "t0_promptsource_filled.jsonl.gz").is_file():
         pytest.skip(f"real corpora not found at {REAL_CORPUS} (shared/data/prompts is not checked out here)")
-    result = _run_benchmark(tmp_path, "--data", str(REAL_CORPUS))
+    result = _run_benchmark(load_script, tmp_path, "--data", str(REAL_CORPUS))
     _check_report(result)
     assert result["notes"] == [] and "t0_promptsource_filled" in result["data"]["a. template grouping"]
 
 
-def test_benchmark_falls_back_to_the_demo_vocabulary(tmp_path: Path) -> None:
-    result = _run_benchmark(tmp_path, "--data", str(tmp_path / "no-corpora"), "--repeat", "2")
+def test_benchmark_falls_back_to_the_demo_vocabulary(load_script, tmp_path: Path) -> None:
+    result = _run_benchmark(load_script, tmp_path, "--data", str(tmp_path / "no-corpora"), "--repeat", "2")
     _check_report(result)
     assert len(result["notes"]) == 2 and all("not found" in note for note in result["notes"])
     assert result["data"]["a. template grouping"].startswith("demo vocabulary")
 
 
 @pytest.mark.slow
-def test_benchmark_runs_bertopic_and_minilm(tmp_path: Path) -> None:
+def test_benchmark_runs_bertopic_and_minilm(load_script, tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
-    assert _load_script("benchmark").main(["--n-prompts", "400", "--minilm-prompts", "40", "--out", str(out)]) == 0
+    assert load_script("benchmark").main(["--n-prompts", "400", "--minilm-prompts", "40", "--out", str(out)]) == 0
     text = out.read_text()
     assert "BERTopic" in text and "all-MiniLM-L6-v2" in text and "not run" not in text

@@ -7,7 +7,6 @@ The GPU run is checked by ``scripts/gpu_check.py`` on a GPU machine.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -205,12 +204,9 @@ def test_saved_index_is_a_cpu_index(tmp_path):
 # the check script ----------------------------------------------------------------------------
 
 
-def test_gpu_check_on_a_machine_without_cuda_says_so_and_exits_0(tmp_path, cuda, capsys):
+def test_gpu_check_on_a_machine_without_cuda_says_so_and_exits_0(tmp_path, cuda, load_script, capsys):
     cuda(False)
-    spec = importlib.util.spec_from_file_location("script_gpu_check", ROOT / "scripts" / "gpu_check.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    assert script.main(["--out", str(tmp_path)]) == 0
+    assert load_script("gpu_check").main(["--out", str(tmp_path)]) == 0
     assert "no CUDA device: nothing to check" in capsys.readouterr().out
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["status"] == "skipped" and result["device"]["cuda"] is False

@@ -1,8 +1,5 @@
 """The daily job on the real MiniLM model (slow on CPU: ~150 prompts/s here)."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -10,8 +7,6 @@ from embedder import Embedder, load_model, model_identity
 from job.config import IndexOptions, InputOptions, ScoringOptions
 from job.daily import run_day
 from traffic.demo import demo_day
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
@@ -30,11 +25,8 @@ def test_minilm_ranks_the_planted_harvesters_first(tmp_path):
 
 
 @pytest.mark.slow
-def test_overhead_script_reports_the_jobs_share_of_raw_encode_throughput(capsys):
-    spec = importlib.util.spec_from_file_location("minilm_overhead", ROOT / "scripts" / "minilm_overhead.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    ratio = script.main(["--users", "3", "--per-account", "10", "--repeat", "1"])
+def test_overhead_script_reports_the_jobs_share_of_raw_encode_throughput(load_script, capsys):
+    ratio = load_script("minilm_overhead").main(["--users", "3", "--per-account", "10", "--repeat", "1"])
     out = capsys.readouterr().out
     assert 0.0 < ratio < 5.0
     assert "warm-up job" in out and f"{ratio:.2f} of raw encode throughput" in out
