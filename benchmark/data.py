@@ -2,6 +2,11 @@
 
 - Templates: ``distill/t0_promptsource_filled.jsonl.gz`` (promptsource templates
   filled from NLP datasets; ``meta.template_id`` is the truth).
+  Promptsource ships some template texts under several names (``adversarial_qa``
+  dbert / dbidaf / droberta, ``imdb`` / ``rotten_tomatoes``); the corpora's
+  ``templates/promptsource.jsonl.gz`` keeps each text once, and
+  :func:`template_text_labels` gives the filled prompts one label per template
+  *text*, which is what a miner that reads only the prompt can recover.
 - Topics: ``benign/mmlu.jsonl.gz`` (``meta.subject``, 57 school and professional
   subjects; the text carries the A-D choice lines, a template of its own).
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +35,8 @@ from traffic.demo_topics import SUBJECTS, SUBTOPICS, TOPICS
 
 PROMPTSOURCE = "distill/t0_promptsource_filled.jsonl.gz"
 MMLU = "benign/mmlu.jsonl.gz"
+PROMPTSOURCE_TEMPLATES = "templates/promptsource.jsonl.gz"
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,42 @@ def read_labelled(path: Path, meta_key: str, *, n: int | None, seed: int) -> Sam
     pick = _pick(len(texts), n, seed)
     return Sample([texts[i] for i in pick], np.asarray(labels, dtype=object)[pick],
                   f"{path.name} ({len(pick):,} of {len(texts):,} distinct prompts, label meta.{meta_key})")
+
+
+def template_text_labels(sample: Sample, templates_path: Path) -> tuple[np.ndarray, dict[str, str]]:
+    """Labels of a promptsource-filled sample with same-text templates merged.
+
+    ``templates_path`` holds each distinct promptsource template text once (exact
+    duplicates removed), named ``<dataset>_<subset>_<template name>`` as
+    ``meta.template_id`` names them. A label found there is its own text. A label
+    not found there is a template whose text was removed as a duplicate: it takes
+    the label of the one listed template with the same name whose fixed text (every
+    literal piece between jinja tags) occurs in each of its filled prompts; where
+    none or several do, it keeps its own label.
+
+    Returns:
+        (label per prompt, {merged label: label it now has}).
+    """
+    words = lambda text: re.sub(r"[^A-Za-z0-9]+", "_", text)  # noqa: E731
+    listed: dict[str, tuple[str, list[str]]] = {}  # label -> (template name, its fixed pieces)
+    with gzip.open(templates_path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            meta = row["meta"]
+            parts = [meta["dataset"].split("/")[-1], meta.get("subset") or "", meta["template_name"]]
+            pieces = [" ".join(p.split()) for p in _JINJA.split(row["text"])]
+            listed[words("_".join(p for p in parts if p))] = (words(meta["template_name"]),
+                                                              [p for p in pieces if len(p) >= 4])
+    labels = np.asarray(sample.labels).astype(str)
+    flat = [" ".join(t.split()) for t in sample.texts]
+    merged: dict[str, str] = {}
+    for label in sorted(set(labels) - set(listed)):
+        rows = np.flatnonzero(labels == label)
+        fits = [key for key, (name, pieces) in listed.items()
+                if pieces and label.endswith("_" + name) and all(p in flat[i] for i in rows for p in pieces)]
+        if len(fits) == 1:
+            merged[label] = fits[0]
+    return np.asarray([merged.get(label, label) for label in labels], dtype=object), merged
 
 
 def demo_templates(*, n: int, seed: int) -> Sample:

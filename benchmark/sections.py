@@ -46,14 +46,26 @@ def _peer(method: str, n: int, run: Callable[[], np.ndarray], judge: Callable[[n
 
 
 def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], community_thresholds=(0.75, 0.9),
-                     minhash_threshold: float = 0.5, repeat: int = 1) -> list[dict]:
+                     minhash_threshold: float = 0.5, drain_thresholds=(0.4, 0.2, 0.1), repeat: int = 1,
+                     text_labels: np.ndarray | None = None) -> list[dict]:
     """Project template groups vs MinHash-LSH, community detection and Drain3 (quality vs the labels).
 
     Each method is timed as the fastest of ``repeat`` runs, so that the ratios between
     them are not set by whatever else the machine was doing during one of them.
+    Drain3 runs at each of ``drain_thresholds`` (its default 0.4, and lower ones that
+    merge more: how its purity falls as its coverage grows). With ``text_labels`` (one
+    label per template text, see :func:`benchmark.data.template_text_labels`), every row
+    also has ``text_purity`` and ``text_recovery``: purity and recovery against those.
     """
     n, texts = len(sample.texts), sample.texts
-    judge = lambda pred: grouping_quality(pred, sample.labels)  # noqa: E731
+
+    def judge(pred: np.ndarray, rows: np.ndarray | slice = slice(None)) -> dict:
+        quality = grouping_quality(pred[rows], sample.labels[rows])
+        if text_labels is not None:
+            by_text = grouping_quality(pred[rows], text_labels[rows])
+            quality.update(text_purity=by_text["purity"], text_recovery=by_text["recovery"])
+        return quality
+
     m = measure(lambda: project_groups(texts, vectors), repeat=repeat)
     groups, steps = m.result
     steps_note = "; ".join(f"{k} {v:.2f} s" for k, v in steps.items())
@@ -70,21 +82,22 @@ def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], com
                               lambda t=threshold: community_groups(vectors, threshold=t), judge,
                               "same static vectors as the project; min_community_size 3", repeat))
     if "drain" not in skip:
-        method = "Drain3 TemplateMiner (defaults: sim_th 0.4, depth 4)"
-        try:
-            drained = measure(lambda: drain_groups(texts), repeat=repeat)
-        except ImportError as err:
-            rows.append(_unavailable(method, n, err))
-            return rows
-        rows.append(_row(method, n, drained, judge(drained.result), "one prompt = one log line"))
-        # Drain groups only prompts of equal token count; purity over that easy share alone is no
-        # like-for-like figure, so the project's groups are also judged on exactly those prompts.
-        both = kept_groups(drained.result) >= 0
-        if both.any():
-            quality = grouping_quality(groups[both], sample.labels[both])
-            rows.append({"method": "project, judged on only the prompts Drain3 groups", "prompts": int(both.sum()),
-                         **{k: round(v, 4) for k, v in quality.items()},
-                         "note": "the first row's groups, restricted to Drain3's share"})
+        for sim_th in drain_thresholds:
+            default = " (default)" if sim_th == 0.4 else ""
+            method = f"Drain3 TemplateMiner (sim_th {sim_th}{default}, depth 4)"
+            try:
+                drained = measure(lambda t=sim_th: drain_groups(texts, sim_th=t), repeat=repeat)
+            except ImportError as err:
+                rows.append(_unavailable(method, n, err))
+                return rows
+            rows.append(_row(method, n, drained, judge(drained.result), "one prompt = one log line"))
+            # Drain groups only prompts of equal token count; purity over that easy share alone is no
+            # like-for-like figure, so the project's groups are also judged on exactly those prompts.
+            both = kept_groups(drained.result) >= 0
+            if both.any():
+                rows.append({"method": f"project, judged on only the prompts Drain3 (sim_th {sim_th}) groups",
+                             "prompts": int(both.sum()), **{k: round(v, 4) for k, v in judge(groups, both).items()},
+                             "note": "the first row's groups, restricted to that Drain3 row's share"})
     return rows
 
 

@@ -5,9 +5,11 @@
 
 Sections (each on the same prompts and the same precomputed vectors for every method):
 
-a. template grouping on promptsource-filled prompts (truth: meta.template_id): the
-   project's template groups vs datasketch MinHash-LSH, sentence-transformers
-   community_detection and Drain3;
+a. template grouping on promptsource-filled prompts (truth: meta.template_id, and
+   one label per template text where the corpora's promptsource templates file
+   lists the text under another name): the project's template groups vs datasketch
+   MinHash-LSH, sentence-transformers community_detection and Drain3 (its default
+   similarity threshold and two lower ones that group more);
 b. topic assignment on MMLU questions (truth: meta.subject): the project's codebook
    vs BERTopic;
 c. embedding: the static model vs MiniLM, throughput and recall@10 of neighbours.
@@ -35,7 +37,8 @@ import numpy as np
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from embedder import Embedder, load_model  # noqa: E402
-from benchmark.data import MMLU, PROMPTSOURCE, corpus_file, demo_templates, demo_topics, read_labelled
+from benchmark.data import (MMLU, PROMPTSOURCE, PROMPTSOURCE_TEMPLATES, corpus_file, demo_templates, demo_topics,
+                            read_labelled, template_text_labels)
 from benchmark.measure import measure
 from benchmark.report import markdown_table
 from benchmark.sections import embedding_section, grouping_section, topics_section
@@ -75,8 +78,11 @@ def run(args: argparse.Namespace) -> dict:
     static = Embedder(load_model("static"))
     notes = []
     templates_file, topics_file = corpus_file(args.data, PROMPTSOURCE), corpus_file(args.data, MMLU)
+    text_labels, merged = None, {}
     if templates_file:
         templates = read_labelled(templates_file, "template_id", n=n, seed=args.seed)
+        if listed := corpus_file(args.data, PROMPTSOURCE_TEMPLATES):
+            text_labels, merged = template_text_labels(templates, listed)
     else:
         notes.append(f"{Path(args.data) / PROMPTSOURCE} not found: template grouping runs on the demo vocabulary")
         templates = demo_templates(n=n or 3_000, seed=args.seed)
@@ -90,7 +96,7 @@ def run(args: argparse.Namespace) -> dict:
 
     embedded = measure(lambda: static.encode(templates.texts))
     sections = {"a. template grouping": grouping_section(templates, embedded.result, skip=args.skip,
-                                                                repeat=args.repeat)}
+                                                                repeat=args.repeat, text_labels=text_labels)}
     sections["b. topic assignment"] = topics_section(topics, static.encode(topics.texts), static.encode,
                                                      skip=args.skip, seed=args.seed)
     minilm = Embedder(load_model("minilm")) if args.minilm_prompts else None
@@ -99,7 +105,12 @@ def run(args: argparse.Namespace) -> dict:
     sample = [templates.texts[i] for i in pick]
     sections["c. embedding"] = embedding_section(sample, static, minilm,
                                                  static_full=(len(templates.texts), embedded))
-    data = {"a. template grouping": templates.source, "b. topic assignment": topics.source,
+    source = templates.source
+    if text_labels is not None:
+        source += (f"; text_purity and text_recovery count the {len(merged)} template ids whose text "
+                   f"{PROMPTSOURCE_TEMPLATES} lists under another name as that one "
+                   f"({', '.join(f'{a} = {b}' for a, b in list(merged.items())[:2])}, ...)")
+    data = {"a. template grouping": source, "b. topic assignment": topics.source,
             "c. embedding": f"{len(sample):,} prompts drawn at random from section a"}
     return {"data": data, "notes": notes, "sections": sections, "markdown": render(data, notes, sections)}
 

@@ -9,6 +9,7 @@ from the real corpora when they are there and from the demo vocabulary when not.
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from benchmark.data import Sample, template_text_labels
 from benchmark.grouping_quality import grouping_quality, kept_groups
 from benchmark.measure import measure
 from traffic.read import read_traffic
@@ -123,6 +125,26 @@ def test_grouping_quality_rewards_the_truth_and_not_leaving_prompts_alone() -> N
     assert kept_groups(np.array([5, 5, 5, 7, 7, -1])).tolist() == [0, 0, 0, -1, -1, -1]
 
 
+def test_templates_of_the_same_text_under_two_names_get_one_label(tmp_path: Path) -> None:
+    # The templates file lists each text once: "review_Rate" stands for a copy under another
+    # dataset's name; "news_Topic" has no listed twin and keeps its own label.
+    listed = tmp_path / "promptsource.jsonl.gz"
+    rows = [{"text": "{{text}} How would you rate this review?",
+             "meta": {"dataset": "review", "subset": None, "template_name": "Rate"}},
+            {"text": "Which topic is this article about? {{text}}",
+             "meta": {"dataset": "news", "subset": "en", "template_name": "Topic"}}]
+    with gzip.open(listed, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    texts = ["Great film. How would you rate this review?", "Dull. How would you rate this review?",
+             "Loved it. How would you rate this review?", "Stocks fell. What is this about?"]
+    labels = np.array(["review_Rate", "films_Rate", "films_Rate", "wire_Topic"], dtype=object)
+    merged_labels, merged = template_text_labels(Sample(texts, labels, ""), listed)
+    assert merged == {"films_Rate": "review_Rate"}  # wire_Topic's prompts lack the listed Topic's text
+    assert merged_labels.tolist() == ["review_Rate", "review_Rate", "review_Rate", "wire_Topic"]
+    group = np.array([0, 0, 0, -1])
+    assert grouping_quality(group, merged_labels)["purity"] == 1.0 > grouping_quality(group, labels)["purity"]
+
+
 def test_repeated_timing_keeps_the_fastest_run_and_its_result() -> None:
     calls = []
 
@@ -152,11 +174,17 @@ def _check_report(result: dict) -> None:
     assert list(sections) == ["a. template grouping", "b. topic assignment", "c. embedding"]
     grouping = sections["a. template grouping"]
     assert grouping[0]["method"].startswith("project") and grouping[4]["method"].startswith("Drain3")
-    # Where Drain3 grouped anything, the project's groups are also judged on just those prompts (untimed).
-    assert len(grouping) == 5 + (grouping[4]["groups"] > 0)
-    if len(grouping) == 6:
-        assert grouping[5]["prompts"] == round(grouping[4]["coverage"] * grouping[0]["prompts"])
-        assert "seconds" not in grouping[5] and 0.0 <= grouping[5]["purity"] <= 1.0
+    # Each Drain3 setting is followed by the project's groups judged on just its share (untimed),
+    # where it grouped anything.
+    drains = [i for i, row in enumerate(grouping) if row["method"].startswith("Drain3")]
+    assert len(drains) == 3
+    for i in drains:
+        if grouping[i]["groups"] > 0:
+            share = grouping[i + 1]
+            assert share["method"].startswith("project, judged on only") and "seconds" not in share
+            assert share["prompts"] == round(grouping[i]["coverage"] * grouping[0]["prompts"])
+            assert 0.0 <= share["purity"] <= 1.0
+    assert len(grouping) == 4 + len(drains) + sum(grouping[i]["groups"] > 0 for i in drains)
     for row in grouping:
         assert row.get("seconds", 1) > 0 and 0.0 <= row["recovery"] <= row["coverage"] <= 1.0
         assert 0.0 <= row["purity"] <= 1.0 if row["groups"] else np.isnan(row["purity"])  # no group: no purity
@@ -171,6 +199,10 @@ def test_benchmark_on_the_real_corpora(load_script, tmp_path: Path) -> None:
     result = _run_benchmark(load_script, tmp_path, "--data", str(REAL_CORPUS))
     _check_report(result)
     assert result["notes"] == [] and "t0_promptsource_filled" in result["data"]["a. template grouping"]
+    # Same-text templates counted as one: never less pure than by template id.
+    for row in result["sections"]["a. template grouping"]:
+        if row.get("groups"):
+            assert row["purity"] <= row["text_purity"] <= 1.0 and row["recovery"] <= row["text_recovery"]
 
 
 def test_benchmark_falls_back_to_the_demo_vocabulary(load_script, tmp_path: Path) -> None:
