@@ -118,6 +118,7 @@ class TemplateOptions:
     min_overlap: float = 0.6
     min_containment: float = 0.8  # a leftover joins a template only carrying this share of its fixed words
     affix_tokens: int = 5  # leftovers opening or closing with the same 5 tokens are siblings
+    sibling_margin: float = 0.0  # siblings' shared words at least this much commoner (mean log count) than their differing ones
     min_affix_count: int = 3  # prompts of the account that must share a template opening/closing
     relative_affix_count: float = 0.0005  # ... or this share of the account's distinct prompts, if more
     max_affix_tokens: int = 16  # longest opening/closing looked at

@@ -42,6 +42,6 @@ def mine_templates(store: TokenStore, vectors: np.ndarray, node_account: np.ndar
                               queries=skeleton.group < 0)[:2]
     return template_groups(store, node_account, node_uid, pairs, skeleton=skeleton,
                            n_accounts=n_accounts, popular=popular, min_overlap=t.min_overlap, min_containment=t.min_containment,
-                           affix_tokens=t.affix_tokens,
+                           affix_tokens=t.affix_tokens, sibling_margin=t.sibling_margin,
                            min_template_size=t.min_template_size, sweep_min_fills=t.sweep_min_fills,
                            sweep_min_slot_words=t.sweep_min_slot_words)

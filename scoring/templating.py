@@ -16,7 +16,9 @@ Templates are mined in two passes, both within one account:
    neighbours) and share most of their word 1-2-grams: the overlap coefficient
    ``|A ∩ B| / min(|A|, |B|)`` is at least ``min_overlap``, which does not care how
    long the slots are and survives light rewording (a paraphrasing generator has
-   no exact skeleton). Siblings are joined into groups (connected components);
+   no exact skeleton), and what they share is template wording rather than a filled
+   passage (:func:`share_template`: shared words at least as common in the account
+   as the words that tell them apart). Siblings are joined into groups (connected components);
    a component joins the skeleton group it has most siblings in, counting only
    siblings whose fixed text it carries (``min_containment``), so that a prompt
    sharing only the filled passage with a template's refill stays out of it.
@@ -327,6 +329,7 @@ def template_groups(
     min_overlap: float = 0.6,
     min_containment: float = 0.8,
     affix_tokens: int = 5,
+    sibling_margin: float = 0.0,
     min_template_size: int = 3,
     sweep_min_fills: int = 10,
     sweep_min_slot_words: int = 60,
@@ -347,6 +350,9 @@ def template_groups(
             made only of a shared filled passage does not.
         affix_tokens: leftovers that open or close with the same this many tokens are siblings too
             (a template whose slot is long, or whose opening runs on into a common phrase).
+        sibling_margin: how much more common (mean log count, :func:`share_template`) the words two
+            siblings share must be than the words that tell them apart; a pair sharing a filled passage
+            and differing in template wording falls below it.
         min_template_size: distinct prompts a group needs to count as a template.
         sweep_min_fills: distinct prompts a template needs to count towards ``effective_templates``
             (a sweep refills each of its templates; a person's pet phrasings recur a few times).
@@ -357,7 +363,8 @@ def template_groups(
     # features, the sibling graph) are freed before the next: on a 16M-row day each is GBs.
     group, family = _with_siblings(store, node_account, node_uid, neighbour_pairs, skeleton=skeleton,
                                    popular=popular, min_overlap=min_overlap, min_containment=min_containment,
-                                   affix_tokens=affix_tokens, min_template_size=min_template_size)
+                                   affix_tokens=affix_tokens, sibling_margin=sibling_margin,
+                                   min_template_size=min_template_size)
     return _summarise(store, node_account, node_uid, group, family, n_accounts=n_accounts,
                       sweep_min_fills=sweep_min_fills, sweep_min_slot_words=sweep_min_slot_words)
 
@@ -379,9 +386,78 @@ def similar_pairs(store: TokenStore, src_uid: np.ndarray, dst_uid: np.ndarray, *
     return out
 
 
+def share_template(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, src: np.ndarray,
+                   dst: np.ndarray, *, min_margin: float, batch_pairs: int = 1 << 16) -> np.ndarray:
+    """Per node pair, whether what the two prompts share is template wording rather than a filled passage.
+
+    Siblings are one template refilled: the words they share recur across the
+    account's prompts and the words that tell them apart (the fills) are rarer. Two
+    templates filled with one passage are the reverse: they share the rare passage and
+    differ in template wording, which recurs. A pair is kept when the mean log count of
+    its shared word pairs (bigrams) exceeds that of its differing ones by at least
+    ``min_margin``; a pair with no bigram in common shares no passage and is kept. A
+    bigram's count is the number of the account's prompts, among those in any of the
+    pairs, that carry it, so the rule does not depend on the account's size. Whole
+    accounts are taken about ``batch_pairs`` pairs at a time (the counts need all of an
+    account's pairs).
+    """
+    keep = np.ones(len(src), dtype=bool)
+    if not len(src):
+        return keep
+    # Pairs by account; only the order and the accounts' bounds are held (no sorted copies of the pairs).
+    order = np.argsort(node_account[src], kind="stable")
+    pair_account = node_account[src[order]]
+    bounds = np.concatenate([np.flatnonzero(np.concatenate([[True], pair_account[1:] != pair_account[:-1]])),
+                             [len(order)]])
+    del pair_account
+    lo, n_accounts = 0, len(bounds) - 1
+    while lo < n_accounts:
+        # Accounts lo..hi-1: at least one, and as many more as fit in the batch.
+        hi = min(n_accounts, max(lo + 1, int(np.searchsorted(bounds, bounds[lo] + batch_pairs, side="right")) - 1))
+        batch = order[bounds[lo] : bounds[hi]]
+        keep[batch] = _share_template_batch(store, node_account, node_uid, src[batch], dst[batch],
+                                            min_margin=min_margin)
+        lo = hi
+    return keep
+
+
+def _share_template_batch(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, src: np.ndarray,
+                          dst: np.ndarray, *, min_margin: float) -> np.ndarray:
+    nodes = distinct(np.concatenate([src, dst]))
+    tokens, bounds = store.take(node_uid[nodes])
+    t = tokens.astype(np.uint64)
+    member = np.repeat(np.arange(len(nodes)), np.diff(bounds))
+    ok = (member[:-1] == member[1:]) & (tokens[:-1] != GAP) & (tokens[1:] != GAP)
+    with np.errstate(over="ignore"):
+        bigram = ((t[:-1] * _MIX) ^ (t[1:] + np.uint64(0x632BE59BD9B4E019))) * _MIX
+    # One entry per (node, bigram), in CSR order; its count: nodes of the same account carrying it.
+    entry = distinct(member[:-1][ok].astype(np.int64) << 32 | (bigram[ok] >> np.uint64(32)).astype(np.int64))
+    node_of, word = entry >> 32, entry & 0xFFFFFFFF
+    # A column per (account, bigram), so other accounts' prompts never meet; one sort gives both.
+    key = node_account[nodes[node_of]].astype(np.int64) << 32 | word
+    order = np.argsort(key, kind="stable")
+    column = np.empty(len(key), dtype=np.int64)
+    column[order] = np.cumsum(np.concatenate([[True], key[order][1:] != key[order][:-1]])) - 1
+    log_count = np.log(np.bincount(column)[column])
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(node_of, minlength=len(nodes)))])
+    shape = (len(nodes), int(column.max(initial=-1)) + 1)
+    has = sparse.csr_matrix((np.ones(len(column)), column, indptr), shape=shape)
+    weight = sparse.csr_matrix((log_count, column, indptr), shape=shape)
+    a, b = np.searchsorted(nodes, src), np.searchsorted(nodes, dst)
+    n_shared = np.asarray(has[a].multiply(has[b]).sum(axis=1)).ravel()
+    sum_shared = np.asarray(weight[a].multiply(has[b]).sum(axis=1)).ravel()
+    size, total = np.diff(indptr), np.asarray(weight.sum(axis=1)).ravel()
+    n_apart = size[a] + size[b] - 2 * n_shared
+    sum_apart = total[a] + total[b] - 2 * sum_shared
+    mean_shared = sum_shared / np.maximum(n_shared, 1)
+    mean_apart = sum_apart / np.maximum(n_apart, 1)
+    # No shared bigram (short prompts alike word for word, not phrase for phrase): no passage is shared.
+    return (n_shared == 0) | (mean_shared - mean_apart >= min_margin)
+
+
 def _with_siblings(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray,
                    neighbour_pairs: tuple[np.ndarray, np.ndarray], *, skeleton: Skeletons, popular: np.ndarray,
-                   min_overlap: float, min_containment: float, affix_tokens: int,
+                   min_overlap: float, min_containment: float, affix_tokens: int, sibling_margin: float,
                    min_template_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Group and family per node: skeleton groups, joined by the leftovers' sibling components."""
     tokens, offsets = store.flat()
@@ -396,6 +472,9 @@ def _with_siblings(store: TokenStore, node_account: np.ndarray, node_uid: np.nda
     a_src, a_dst = affix_pairs(tokens, offsets, node_uid, node_account, among=np.flatnonzero(
         (skeleton < 0) & ~popular[node_uid]), affix_tokens=affix_tokens)
     src, dst = np.concatenate([src, a_src]), np.concatenate([dst, a_dst])
+    # Pairs that share a filled passage rather than template wording are no siblings.
+    shares = share_template(store, node_account, node_uid, src, dst, min_margin=sibling_margin)
+    src, dst = src[shares], dst[shares]
     # Leftovers join one another into components; a component with siblings in skeleton
     # groups joins the one it has most siblings in (skeleton groups are never merged).
     inner = skeleton[dst] < 0

@@ -5,8 +5,8 @@ import itertools
 
 import numpy as np
 
-from scoring.templating import (SLOT, align_template, fixed_text_containment, similar_pairs, skeleton_groups,
-                                template_groups)
+from scoring.templating import (SLOT, align_template, fixed_text_containment, share_template, similar_pairs,
+                                skeleton_groups, template_groups)
 from scoring.tokens import TokenStore, tokenize
 
 
@@ -88,6 +88,37 @@ def test_templates_filled_with_the_same_passages_are_not_chained_together():
     shown = sorted(t for t, _ in groups.top_templates[0])
     assert shown[0].endswith("summarize the passage above in one short sentence, please.")
     assert shown[1].startswith("passage: <*>") and shown[1].endswith("which section of a newspaper would this appear in?")
+
+
+MORE_PASSAGES = PASSAGES + [
+    "A storm closed the mountain pass for three days, stranding hundreds of drivers in the valley towns below.",
+    "The museum reopened its east wing with a show of medieval maps borrowed from collections across Europe.",
+    "Farmers in the region reported the driest summer on record, and wheat prices climbed for a second month.",
+    "The orchestra announced a new conductor, a former violinist who led youth ensembles for a decade.",
+]
+
+
+def passage_questions() -> tuple[list[str], np.ndarray]:
+    """Three templates asking about each of eight passages, ending in their fills; (prompts, template)."""
+    asks = ["Which word does the text use first, {} or {}?", "Is the main claim of this text supported by it: {} or {}?",
+            "Pick the better title for the text above: {} or {}?"]
+    fills = itertools.cycle([("red", "blue"), ("north", "south"), ("yes", "no"), ("early", "late"), ("up", "down"),
+                             ("cats", "dogs"), ("gold", "silver"), ("rain", "snow"), ("old", "new")])
+    return [f"{p} {q.format(*next(fills))}" for p in MORE_PASSAGES for q in asks], np.tile(np.arange(3), 8)
+
+
+def test_prompts_sharing_a_passage_but_not_their_wording_are_not_siblings():
+    # Skeletons are held off here, so only siblings can group. Prompts about one passage are
+    # near-identical word for word, but what they share is the rare passage and what tells them
+    # apart is template wording that recurs across the passages: one passage, not one template.
+    prompts, template = passage_questions()
+    _, before = mine({"x": prompts}, skeleton_kw={"min_count": 100}, sibling_margin=-100.0)  # the rule off
+    mixed = [set(template[before.group == g]) for g in set(before.group[before.group >= 0])]
+    assert mixed and all(len(t) == 3 for t in mixed)  # each passage's three templates became one "template"
+    _, groups = mine({"x": prompts}, skeleton_kw={"min_count": 100})
+    found = [set(template[groups.group == g]) for g in set(groups.group[groups.group >= 0])]
+    # What is left are true refills: one template with the same fills (a shared closing) on other passages.
+    assert found and all(len(t) == 1 for t in found)
 
 
 def test_a_prompt_sharing_only_the_filled_passage_does_not_join_the_template():
@@ -245,3 +276,17 @@ def test_sibling_overlap_is_the_same_a_batch_of_pairs_at_a_time():
     whole = similar_pairs(store, src, dst, min_overlap=0.6)
     assert 0 < whole.sum() < len(whole)
     np.testing.assert_array_equal(similar_pairs(store, src, dst, min_overlap=0.6, batch_pairs=7), whole)
+
+
+def test_sibling_passage_rule_is_the_same_a_batch_of_accounts_at_a_time():
+    store = TokenStore()
+    prompts, _ = passage_questions()
+    uids = np.array([store.add(t) for t in prompts + STORY + FREE])
+    account = np.repeat(np.arange(4), 8)  # four accounts of eight prompts
+    rng = np.random.default_rng(1)
+    src = rng.integers(0, 32, 400)
+    dst = account[src] * 8 + rng.integers(0, 8, 400)  # pairs within an account
+    src, dst = src[src != dst], dst[src != dst]
+    whole = share_template(store, account, uids, src, dst, min_margin=0.0)
+    assert 0 < whole.sum() < len(whole)
+    np.testing.assert_array_equal(share_template(store, account, uids, src, dst, min_margin=0.0, batch_pairs=5), whole)
