@@ -34,3 +34,17 @@ def occurrences(values: np.ndarray) -> np.ndarray:
     out = np.empty(len(values), dtype=np.int64)
     out[order] = np.repeat(sizes, sizes)
     return out
+
+
+def run_batches(bounds: np.ndarray, batch: int):
+    """Consecutive whole runs, about ``batch`` items at a time.
+
+    ``bounds`` are the runs' start positions followed by the end (len runs + 1). Yields
+    (first run, end run) index pairs: each batch holds at least one run, and as many more
+    as keep it within ``batch`` items, so no run (an account, a group) is ever split.
+    """
+    lo, n_runs = 0, len(bounds) - 1
+    while lo < n_runs:
+        hi = min(n_runs, max(lo + 1, int(np.searchsorted(bounds, bounds[lo] + batch, side="right")) - 1))
+        yield lo, hi
+        lo = hi

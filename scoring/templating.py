@@ -42,7 +42,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from scoring.arrays import distinct, distinct_counts, occurrences
+from scoring.arrays import distinct, distinct_counts, occurrences, run_batches
 from scoring.tokens import GAP, TokenStore
 
 SLOT = -1
@@ -65,6 +65,17 @@ class TemplateGroups:
     skeletons: dict[int, list[int]]  # group id -> aligned token ids, SLOT where prompts differ (groups shown only)
 
 
+def bigram_hashes(tokens: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(doc, 64-bit hash) of every pair of consecutive tokens within one doc (``doc`` per token,
+    sorted), none of them ``GAP``: the word 2-gram features of the sibling rules."""
+    ok = tokens != GAP
+    pair = (doc[:-1] == doc[1:]) & ok[:-1] & ok[1:]
+    t = tokens.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        hashes = ((t[:-1] * _MIX) ^ (t[1:] + np.uint64(0x632BE59BD9B4E019))) * _MIX
+    return doc[:-1][pair], hashes[pair]
+
+
 def ngram_features(tokens: np.ndarray, offsets: np.ndarray, *, batch_docs: int = 65_536) -> sparse.csr_matrix:
     """Binary (n_prompts × 2^24) matrix of hashed word 1-grams and 2-grams.
 
@@ -76,14 +87,12 @@ def ngram_features(tokens: np.ndarray, offsets: np.ndarray, *, batch_docs: int =
     counts = np.zeros(n, dtype=np.int64)
     for lo in range(0, n, batch_docs):
         hi = min(n, lo + batch_docs)
-        t = tokens[offsets[lo] : offsets[hi]].astype(np.uint64)
+        batch_tokens = tokens[offsets[lo] : offsets[hi]]
         doc = np.repeat(np.arange(lo, hi), np.diff(offsets[lo : hi + 1]))
-        uni_ok = tokens[offsets[lo] : offsets[hi]] != GAP
-        pair_ok = (doc[:-1] == doc[1:]) & uni_ok[:-1] & uni_ok[1:]
-        with np.errstate(over="ignore"):
-            bigram = (t[:-1] * _MIX) ^ (t[1:] + np.uint64(0x632BE59BD9B4E019))
-            hashes = np.concatenate([t[uni_ok], bigram[pair_ok] * _MIX])
-        rows = np.concatenate([doc[uni_ok], doc[:-1][pair_ok]])
+        uni_ok = batch_tokens != GAP
+        pair_doc, pair_hash = bigram_hashes(batch_tokens, doc)
+        hashes = np.concatenate([batch_tokens[uni_ok].astype(np.uint64), pair_hash])
+        rows = np.concatenate([doc[uni_ok], pair_doc])
         # One sorted, de-duplicated key per (prompt, feature): CSR order, binary values.
         key = distinct((rows.astype(np.int64) << 24) | (hashes % np.uint64(_FEATURE_BUCKETS)).astype(np.int64))
         indices.append((key & (_FEATURE_BUCKETS - 1)).astype(np.int32))
@@ -410,14 +419,10 @@ def share_template(store: TokenStore, node_account: np.ndarray, node_uid: np.nda
     bounds = np.concatenate([np.flatnonzero(np.concatenate([[True], pair_account[1:] != pair_account[:-1]])),
                              [len(order)]])
     del pair_account
-    lo, n_accounts = 0, len(bounds) - 1
-    while lo < n_accounts:
-        # Accounts lo..hi-1: at least one, and as many more as fit in the batch.
-        hi = min(n_accounts, max(lo + 1, int(np.searchsorted(bounds, bounds[lo] + batch_pairs, side="right")) - 1))
+    for lo, hi in run_batches(bounds, batch_pairs):
         batch = order[bounds[lo] : bounds[hi]]
         keep[batch] = _share_template_batch(store, node_account, node_uid, src[batch], dst[batch],
                                             min_margin=min_margin)
-        lo = hi
     return keep
 
 
@@ -425,13 +430,9 @@ def _share_template_batch(store: TokenStore, node_account: np.ndarray, node_uid:
                           dst: np.ndarray, *, min_margin: float) -> np.ndarray:
     nodes = distinct(np.concatenate([src, dst]))
     tokens, bounds = store.take(node_uid[nodes])
-    t = tokens.astype(np.uint64)
-    member = np.repeat(np.arange(len(nodes)), np.diff(bounds))
-    ok = (member[:-1] == member[1:]) & (tokens[:-1] != GAP) & (tokens[1:] != GAP)
-    with np.errstate(over="ignore"):
-        bigram = ((t[:-1] * _MIX) ^ (t[1:] + np.uint64(0x632BE59BD9B4E019))) * _MIX
+    member, bigram = bigram_hashes(tokens, np.repeat(np.arange(len(nodes)), np.diff(bounds)))
     # One entry per (node, bigram), in CSR order; its count: nodes of the same account carrying it.
-    entry = distinct(member[:-1][ok].astype(np.int64) << 32 | (bigram[ok] >> np.uint64(32)).astype(np.int64))
+    entry = distinct(member.astype(np.int64) << 32 | (bigram >> np.uint64(32)).astype(np.int64))
     node_of, word = entry >> 32, entry & 0xFFFFFFFF
     # A column per (account, bigram), so other accounts' prompts never meet; one sort gives both.
     key = node_account[nodes[node_of]].astype(np.int64) << 32 | word
@@ -572,11 +573,7 @@ def _slot_vocabulary(store: TokenStore, uids: np.ndarray, gid: np.ndarray, sizes
     words = store.words()
     alpha = np.fromiter((w.isalpha() for w in words), dtype=bool, count=len(words))
     group_start = np.concatenate([[0], np.cumsum(sizes)])
-    lo = 0
-    while lo < len(sizes):
-        # Groups lo..hi-1: at least one, and as many more as fit in the batch.
-        hi = max(lo + 1, int(np.searchsorted(group_start, group_start[lo] + batch_members, side="right")) - 1)
-        hi = min(hi, len(sizes))
+    for lo, hi in run_batches(group_start, batch_members):
         first, last = group_start[lo], group_start[hi]
         g = gid[first:last]
         member_tokens, bounds = store.take(uids[first:last])
@@ -588,7 +585,6 @@ def _slot_vocabulary(store: TokenStore, uids: np.ndarray, gid: np.ndarray, sizes
         key = g[m].astype(np.int64) << 32 | t
         slot = alpha[t] & (occurrences(key) < 0.5 * sizes[g[m]])
         out += np.bincount(distinct(key[slot]) >> 32, minlength=len(sizes))
-        lo = hi
     return out
 
 
