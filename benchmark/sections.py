@@ -82,8 +82,14 @@ def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], com
                               lambda t=threshold: community_groups(vectors, threshold=t), judge,
                               "same static vectors as the project; min_community_size 3", repeat))
     if "drain" not in skip:
+        try:
+            from drain3.template_miner_config import TemplateMinerConfig
+
+            drain_default = TemplateMinerConfig().drain_sim_th
+        except ImportError:
+            drain_default = None  # the rows below then say Drain3 is not installed
         for sim_th in drain_thresholds:
-            default = " (default)" if sim_th == 0.4 else ""
+            default = " (default)" if sim_th == drain_default else ""
             method = f"Drain3 TemplateMiner (sim_th {sim_th}{default}, depth 4)"
             try:
                 drained = measure(lambda t=sim_th: drain_groups(texts, sim_th=t), repeat=repeat)

@@ -29,7 +29,7 @@ Two steps over the account link graph (``scoring.links``):
    - *load*: a load balancer gives its accounts similar volumes, so a member's
      distinct prompts lie within ``volume_spread``× of the campaign's median;
      one big account of the same generator is its own actor and is judged
-     on its own.
+     on its own (links to it still count as the operation's for the others).
 
    What survives with at least ``min_accounts`` members, keeping at least
    ``min_link_share`` of their link weight among themselves, is a campaign (a
@@ -151,9 +151,18 @@ def _check_members(members: np.ndarray, links: sparse.csr_matrix, strength: np.n
                    max_timing_clumping: float, max_topic_clumping: float, volume_spread: float,
                    min_link_intensity: float,
                    min_accounts: int):
-    """Drop members without the evidence of one operation until none fails; return (members, ratio, share)."""
+    """Drop members without the evidence of one operation until none fails; return (members, ratio, share).
+
+    An account that the load check alone removes (it passed every other check) is still the
+    operation's: one generator may feed a big account and a fleet. Links to it keep counting
+    as inside links in the ratio and intensity checks (its link weight stays in the campaign's
+    share of the day's links), so a fleet account whose neighbours mostly lie in that big
+    stream is not dropped when the big account leaves. The ``ratio`` and ``share`` returned
+    count members only.
+    """
     ratio = np.zeros(0)
     share = 0.0
+    departed = np.zeros(links.shape[0], dtype=bool)  # removed by the load check alone
     while len(members) >= min_accounts:
         inside = np.zeros(links.shape[0], dtype=bool)
         inside[members] = True
@@ -162,15 +171,19 @@ def _check_members(members: np.ndarray, links: sparse.csr_matrix, strength: np.n
         inner = np.asarray(sub[:, inside].sum(axis=1)).ravel()
         ratio = (inner / own) / max(strength[members].sum() / max(total, 1e-12), 1e-12)
         share = float(inner.sum() / own.sum())
+        operation = inner + np.asarray(sub[:, departed].sum(axis=1)).ravel()
+        expected = (strength[members].sum() + strength[departed].sum()) / max(total, 1e-12)
+        operation_ratio = (operation / own) / max(expected, 1e-12)
         volume = n_distinct[members].astype(float)
         median = float(np.median(volume))
-        intensity = inner / np.maximum(volume, 1.0)
-        keep = ((ratio >= min_link_ratio) & (intensity >= min_link_intensity * np.median(intensity))
-                & (_clumping(timing[members]) <= max_timing_clumping)
-                & (_clumping(topics[members]) <= max_topic_clumping)
-                & (volume <= volume_spread * median) & (volume * volume_spread >= median))
+        intensity = operation / np.maximum(volume, 1.0)
+        evidence = ((operation_ratio >= min_link_ratio) & (intensity >= min_link_intensity * np.median(intensity))
+                    & (_clumping(timing[members]) <= max_timing_clumping)
+                    & (_clumping(topics[members]) <= max_topic_clumping))
+        keep = evidence & (volume <= volume_spread * median) & (volume * volume_spread >= median)
         if keep.all():
             break
+        departed[members[evidence & ~keep]] = True
         members = members[keep]
     return members, float(ratio.mean()) if len(ratio) else 0.0, share
 

@@ -104,6 +104,25 @@ def test_the_woven_fleet_is_one_campaign_and_the_impostors_are_dropped():
     assert found.link_share[fleet[0]] > 0.5 and found.link_ratio[fleet[0]] > 2
 
 
+def test_fleet_accounts_tied_mostly_to_a_big_account_of_their_generator_stay_in_the_fleet():
+    # One generator feeds the 12-account fleet and a 600-prompt account, so every fleet account has
+    # neighbours in the big account's stream; three of them find few anywhere else.
+    links, volume, timing, topics, n_fleet, (session, big, narrow) = constructed_day()
+    w = links.toarray()
+    w[big, :n_fleet] = w[:n_fleet, big] = 20.0
+    drawn = [0, 1, 2]
+    for a in drawn:
+        w[a, :n_fleet] = w[:n_fleet, a] = 0.5
+        w[a, a] = 0.0
+    found = find_campaigns(sparse.csr_matrix(w), n_distinct=volume, timing=timing, topics=topics,
+                           eligible=np.ones(len(volume), bool))
+    fleet = found.campaign[n_fleet - 1]
+    assert fleet >= 0, "the fleet does not unravel when the big account leaves it"
+    assert found.campaign[big] != fleet, "the big account is judged on its own"
+    assert (found.campaign[drawn] == fleet).all(), "links to the generator's big account are the operation's"
+    assert (found.campaign == fleet).sum() == n_fleet
+
+
 def test_campaigns_are_deterministic_and_need_eligible_members():
     links, volume, timing, topics, *_ = constructed_day(seed=3)
     everyone = np.ones(len(volume), bool)
