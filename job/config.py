@@ -125,6 +125,7 @@ class TemplateOptions:
     affix_stability: float = 0.8  # an opening ends where its sharers thin below this share of the previous token's
     min_fixed_tokens: int = 5  # tokens a template's opening and closing must fix between them
     family_affix_tokens: int = 3  # templates sharing an opening/closing this long are one task's variants
+    drop_passage_affixes: bool = True  # a template refilled with passages other templates reuse groups by its template text
     min_template_size: int = 3
     popular_accounts: int = 5  # prompts reached by this many accounts are not anyone's template
     sweep_min_fills: int = 10  # a template counts towards a task sweep when refilled this many times

@@ -34,7 +34,7 @@ def mine_templates(store: TokenStore, vectors: np.ndarray, node_account: np.ndar
                                min_count=t.min_affix_count, relative_count=t.relative_affix_count,
                                max_affix_tokens=t.max_affix_tokens, stability=t.affix_stability,
                                min_fixed_tokens=t.min_fixed_tokens, family_affix_tokens=t.family_affix_tokens,
-                               min_template_size=t.min_template_size)
+                               min_template_size=t.min_template_size, drop_passage_affixes=t.drop_passage_affixes)
     # Only the nodes no skeleton took look for neighbours (among all of their account's prompts).
     # The similarities are dropped at once (only the pairs are used).
     pairs = knn_within_groups(vectors, node_uid, node_account, k=index.within_account_k, exact_max=index.exact_max,

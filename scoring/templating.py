@@ -10,7 +10,9 @@ Templates are mined in two passes, both within one account:
    longer of the two alone does.
    This is exact and indifferent to slot length (one word or a page), and two
    templates that were filled with the same passage do not chain into one
-   another, because their fixed text differs.
+   another, because their fixed text differs. Where prompts end (or begin) in a
+   passage that several templates carry, that side is the passage, not template
+   text, and is dropped, so a template is not split into one group per passage.
 2. **Siblings** for the prompts no skeleton took: two distinct prompts are
    siblings when they are near each other in embedding space (within-account
    neighbours) and share most of their word 1-2-grams: the overlap coefficient
@@ -172,7 +174,8 @@ def affix_skeletons(tokens: np.ndarray, offsets: np.ndarray, node_uid: np.ndarra
 def skeleton_groups(store: TokenStore, node_account: np.ndarray, node_uid: np.ndarray, *, n_accounts: int,
                     popular: np.ndarray, min_count: int = 3, relative_count: float = 0.0005,
                     max_affix_tokens: int = 16, stability: float = 0.8, min_fixed_tokens: int = 5,
-                    family_affix_tokens: int = 3, min_template_size: int = 3) -> Skeletons:
+                    family_affix_tokens: int = 3, min_template_size: int = 3,
+                    drop_passage_affixes: bool = True) -> Skeletons:
     """Template groups by fixed opening and closing: a group per (account, opening, closing).
 
     Length-agnostic where Drain is not (a slot may hold one word or a page), and
@@ -184,6 +187,11 @@ def skeleton_groups(store: TokenStore, node_account: np.ndarray, node_uid: np.nd
     account reuses under a few templates from passing for template text. Opening
     and closing together must fix at least ``min_fixed_tokens`` tokens: a person's
     habitual "how do i" is not a template.
+
+    A template refilled with passages that other templates also carry (one article
+    asked about under several instructions) would split into one group per passage:
+    its prompts end in the passage. With ``drop_passage_affixes`` such an affix is
+    dropped (:func:`drop_reused_passages`) and the template groups by the other.
 
     Groups that share an opening or a closing of at least ``family_affix_tokens``
     tokens form a *family*: variants of one task ("Can you X? Choices: (A) Yes (B) No"
@@ -203,6 +211,8 @@ def skeleton_groups(store: TokenStore, node_account: np.ndarray, node_uid: np.nd
     s_len, s_key = affix_skeletons(tokens, offsets, node_uid, node_account, min_count=need, at_start=False,
                                    max_tokens=max_affix_tokens, stability=stability)
     fixed = max(1, min_fixed_tokens)
+    if drop_passage_affixes:
+        drop_reused_passages(p_len, p_key, s_len, s_key, fixed=fixed, window=max_affix_tokens)
     group = np.full(len(node_uid), -1, dtype=np.int64)
     anchored = np.flatnonzero(p_len + s_len >= fixed)
     if not len(anchored):
@@ -237,6 +247,38 @@ def skeleton_groups(store: TokenStore, node_account: np.ndarray, node_uid: np.nd
     grouped = group >= 0
     return Skeletons(group, _families(group, p_len, p_key, s_len, s_key, min_tokens=family_affix_tokens),
                      np.where(grouped, p_len, 0), np.where(grouped, s_len, 0))
+
+
+def drop_reused_passages(p_len: np.ndarray, p_key: np.ndarray, s_len: np.ndarray, s_key: np.ndarray, *,
+                         fixed: int, window: int) -> None:
+    """Drop (in place) the affix of a node that is a reused filled passage rather than template text.
+
+    Templates × passages make a grid: the template's opening comes with many closings
+    (one per passage) and the passage's closing with several openings (one per
+    template that carries it). Where a node's opening and closing are both shared that
+    way, the side shared by fewer prompts is the passage, if it also runs the whole
+    ``window`` without thinning (template wording ends where a slot begins; a passage
+    runs on). It is dropped when the other side alone fixes ``fixed`` tokens, so the
+    template's refills group by their template text whatever passage they carry.
+    Affix keys carry the account, so the counts are within an account.
+    """
+    both = np.flatnonzero((p_len > 0) & (s_len > 0))
+    if not len(both):
+        return
+    opening, closing = p_key[both].view(np.int64), s_key[both].view(np.int64)
+    # Distinct (opening, closing) combinations; then how many closings each opening comes with and
+    # how many openings each closing.
+    combo = _same_key(p_key[both], s_key[both])
+    first = np.zeros(len(both), dtype=bool)
+    first[np.unique(combo, return_index=True)[1]] = True
+    openings, n_closings = distinct_counts(opening[first])
+    closings, n_openings = distinct_counts(closing[first])
+    grid = (n_closings[np.searchsorted(openings, opening)] >= 2) & (n_openings[np.searchsorted(closings, closing)] >= 2)
+    n_opening, n_closing = occurrences(opening), occurrences(closing)
+    drop_closing = both[grid & (n_opening > n_closing) & (s_len[both] >= window) & (p_len[both] >= fixed)]
+    drop_opening = both[grid & (n_closing > n_opening) & (p_len[both] >= window) & (s_len[both] >= fixed)]
+    s_len[drop_closing], s_key[drop_closing] = 0, 0
+    p_len[drop_opening], p_key[drop_opening] = 0, 0
 
 
 def _same_key(p_key: np.ndarray, s_key: np.ndarray) -> np.ndarray:

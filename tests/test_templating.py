@@ -290,3 +290,32 @@ def test_sibling_passage_rule_is_the_same_a_batch_of_accounts_at_a_time():
     whole = share_template(store, account, uids, src, dst, min_margin=0.0)
     assert 0 < whole.sum() < len(whole)
     np.testing.assert_array_equal(share_template(store, account, uids, src, dst, min_margin=0.0, batch_pairs=5), whole)
+
+
+PLOTS = [
+    "a retired boxer returns to his home town and trains the daughter of his old rival for one last fight",
+    "two sisters inherit a failing vineyard and must bring in the harvest before the bank takes the land",
+    "a radio operator on a research ship hears a distress call from a vessel that sank forty years ago",
+    "an orphaned girl discovers that the clockmaker who took her in is building a machine to stop time",
+]
+PLOT_QUESTIONS = [("Who trains the daughter?", "Which town does he return to?", "Why is it the last fight?"),
+                  ("How many sisters are there?", "What do they inherit?", "When is the harvest due?"),
+                  ("Where is the radio operator?", "Whose call does he hear?", "Did the vessel sink?"),
+                  ("Is the girl an orphan?", "What does the clockmaker build?", "Can the machine stop time?")]
+PLOT_TEMPLATES = [
+    "Extract the answer to the following question from the movie plot. Question: {q} Movie plot: {plot}",
+    "I am deciding whether to invest in this film proposal, please help me answer. Question: {q} Plot: {plot}",
+    "Please answer this question about the movie plot below, or say no answer. Question: {q} Plot: {plot}",
+]
+
+
+def test_a_template_refilled_with_passages_other_templates_reuse_stays_one_template():
+    # Every plot is asked about under each of the three instructions: a prompt's last tokens are its plot,
+    # which three templates share, and its first tokens its instruction, which four plots share.
+    prompts = [t.format(q=q, plot=plot) for t in PLOT_TEMPLATES for plot, qs in zip(PLOTS, PLOT_QUESTIONS) for q in qs]
+    _, groups = mine({"a": prompts})
+    assert groups.n_templates[0] == 3, "one template per instruction, not one per (instruction, plot)"
+    assert [len(set(groups.group[i * 12 : (i + 1) * 12])) for i in range(3)] == [1, 1, 1]
+    assert groups.top_template[0].startswith("extract the answer to the following question from the movie plot.")
+    _, split = mine({"a": prompts}, skeleton_kw={"drop_passage_affixes": False})
+    assert split.n_templates[0] == 12, "without the rule each plot splits its templates"
