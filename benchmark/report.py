@@ -41,18 +41,20 @@ def markdown_table(rows: list[dict]) -> str:
     columns = list(_FIXED) + ["time_ratio", "mem_ratio"] + list(dict.fromkeys(quality)) + ["note"]
     lines = ["| " + " | ".join(_HEAD.get(c, c) for c in columns) + " |",
              "|" + "|".join("---" if c in ("method", "note") else "---:" for c in columns) + "|"]
+    # Quality figures near 1 (purity 0.9993 against 0.9984) need a fourth decimal to be told apart.
+    digits = {c: 4 if c in quality else 3 for c in columns}
     for row in rows:
-        lines.append("| " + " | ".join(_cell(row.get(c, "")) for c in columns) + " |")
+        lines.append("| " + " | ".join(_cell(row.get(c, ""), digits[c]) for c in columns) + " |")
     return "\n".join(lines)
 
 
-def _cell(value) -> str:
+def _cell(value, digits: int = 3) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "–"
         if math.isinf(value):
             return "∞"
-        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+        return f"{value:,.{digits}f}" if abs(value) < 10 else f"{value:,.1f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value).replace("|", "/")

@@ -126,6 +126,9 @@ class TemplateOptions:
     min_fixed_tokens: int = 5  # tokens a template's opening and closing must fix between them
     family_affix_tokens: int = 3  # templates sharing an opening/closing this long are one task's variants
     drop_passage_affixes: bool = True  # a template refilled with passages other templates reuse groups by its template text
+    split_field_labels: bool = True  # split a group whose members name different fields ("Choices:" or not)
+    field_label_presence: float = 0.9  # a label is a field where this share of some template's prompts carry it
+    field_label_share: float = 0.1  # ... and a variant is split off when it holds this share of its group
     min_template_size: int = 3
     popular_accounts: int = 5  # prompts reached by this many accounts are not anyone's template
     sweep_min_fills: int = 10  # a template counts towards a task sweep when refilled this many times
@@ -186,6 +189,8 @@ class ScoringOptions:
             "scoring.templates.min_fixed_tokens must be >= 1": self.templates.min_fixed_tokens >= 1,
             "scoring.templates.family_affix_tokens must be >= 1": self.templates.family_affix_tokens >= 1,
             "scoring.templates.affix_stability must be in [0, 1]": 0 <= self.templates.affix_stability <= 1,
+            "scoring.templates.field_label_presence must be in (0, 1]": 0 < self.templates.field_label_presence <= 1,
+            "scoring.templates.field_label_share must be in [0, 1]": 0 <= self.templates.field_label_share <= 1,
             "scoring.topics.embedder must be 'static' or 'same'": self.topics.embedder in ("static", "same"),
             "scoring.campaigns.min_prompts must be >= 1": self.campaigns.min_prompts >= 1,
             "scoring.campaigns.resolution must be > 0": self.campaigns.resolution > 0,

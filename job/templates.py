@@ -44,4 +44,5 @@ def mine_templates(store: TokenStore, vectors: np.ndarray, node_account: np.ndar
                            n_accounts=n_accounts, popular=popular, min_overlap=t.min_overlap, min_containment=t.min_containment,
                            affix_tokens=t.affix_tokens, sibling_margin=t.sibling_margin,
                            min_template_size=t.min_template_size, sweep_min_fills=t.sweep_min_fills,
-                           sweep_min_slot_words=t.sweep_min_slot_words)
+                           sweep_min_slot_words=t.sweep_min_slot_words, split_field_labels=t.split_field_labels,
+                           field_label_presence=t.field_label_presence, field_label_share=t.field_label_share)

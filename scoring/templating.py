@@ -1,6 +1,6 @@
 """Template repetition: how much of an account's traffic is one skeleton, refilled.
 
-Templates are mined in two passes, both within one account:
+Templates are mined in two passes, both within one account, and then split by their fields:
 
 1. **Skeletons** (:func:`skeleton_groups`). A prompt's template opening is its
    longest run of first tokens that enough prompts of the account share, and that
@@ -24,6 +24,11 @@ Templates are mined in two passes, both within one account:
    a component joins the skeleton group it has most siblings in, counting only
    siblings whose fixed text it carries (``min_containment``), so that a prompt
    sharing only the filled passage with a template's refill stays out of it.
+
+3. **Fields.** A group whose members name different fields (one template lists
+   ``Choices:`` between the same opening and closing as another, or puts its
+   ``...question:`` in the middle of a long prompt that the token store drops) is
+   split by the set of field labels they carry (:func:`split_by_field_labels`).
 
 A group of at least ``min_template_size`` distinct prompts is a template. An
 account's ``templating`` is the share of its distinct prompts that belong to one,
@@ -384,6 +389,9 @@ def template_groups(
     min_template_size: int = 3,
     sweep_min_fills: int = 10,
     sweep_min_slot_words: int = 60,
+    split_field_labels: bool = True,
+    field_label_presence: float = 0.9,
+    field_label_share: float = 0.1,
 ) -> TemplateGroups:
     """Find every account's templates: skeleton groups, then siblings among the rest.
 
@@ -409,6 +417,8 @@ def template_groups(
             (a sweep refills each of its templates; a person's pet phrasings recur a few times).
         sweep_min_slot_words: distinct words its slots must hold across those fills to count (a
             sweep fills in content; homework with other numbers and a few habitual lead-ins does not).
+        split_field_labels, field_label_presence, field_label_share: split groups whose members name
+            different fields (:func:`split_by_field_labels`).
     """
     # Each step below lives in its own function so that its temporaries (the pair arrays, n-gram
     # features, the sibling graph) are freed before the next: on a 16M-row day each is GBs.
@@ -416,8 +426,79 @@ def template_groups(
                                    popular=popular, min_overlap=min_overlap, min_containment=min_containment,
                                    affix_tokens=affix_tokens, sibling_margin=sibling_margin,
                                    min_template_size=min_template_size)
+    if split_field_labels:
+        label_uid, label_id = store.field_labels()
+        group = split_by_field_labels(group, node_uid, label_uid, label_id, min_template_size=min_template_size,
+                                      presence=field_label_presence, min_share=field_label_share)
     return _summarise(store, node_account, node_uid, group, family, n_accounts=n_accounts,
                       sweep_min_fills=sweep_min_fills, sweep_min_slot_words=sweep_min_slot_words)
+
+
+def split_by_field_labels(group: np.ndarray, node_uid: np.ndarray, label_uid: np.ndarray, label_id: np.ndarray, *,
+                          min_template_size: int = 3, presence: float = 0.9, min_share: float = 0.1) -> np.ndarray:
+    """Split each group by the set of field labels its members carry; returns the new group per node.
+
+    Two templates can share their opening and closing and differ only inside: one
+    lists ``Choices:`` before the closing ``A:`` and the other does not, or both wrap
+    the same two passages and one puts ``...the following question:`` between them
+    (the middle that the token store drops; its field labels are kept,
+    :meth:`scoring.tokens.TokenStore.field_labels`). The names of a template's fields
+    tell them apart where the fixed ends cannot.
+
+    Only labels that are some template's field count: carried by at least ``presence``
+    of the members of some group of ``min_template_size`` or more (in any account). A
+    colon inside a filled passage ("Note:", a speaker's name) is carried by the few
+    prompts of that passage, so besides the presence rule a variant is split off only
+    when it holds at least ``min_share`` of its group and ``min_template_size``
+    members; smaller variants stay with the group's largest. So does a variant whose
+    members carry as many labels as the largest's, only other words: that is a slot
+    right before a colon ("...a review of our {product}: ..."). Families are unchanged (a split-off
+    template is still a variant of the same task).
+
+    Args:
+        group: per node, its group (-1: none).
+        node_uid: per node, its prompt.
+        label_uid, label_id: (prompt, label token) pairs, distinct, sorted by prompt.
+        min_template_size, presence, min_share: as above.
+    """
+    grouped = np.flatnonzero(group >= 0)
+    if not len(grouped) or not len(label_uid):
+        return group
+    lo = np.searchsorted(label_uid, node_uid[grouped], side="left")
+    n_labels = np.searchsorted(label_uid, node_uid[grouped], side="right") - lo
+    node = np.repeat(grouped, n_labels)
+    first = np.repeat(np.cumsum(n_labels) - n_labels, n_labels)
+    label = label_id[np.repeat(lo, n_labels) + np.arange(len(node)) - first].astype(np.int64)
+    size = np.bincount(group[grouped])
+    keys, counts = distinct_counts(group[node] << 32 | label)
+    key_group = keys >> 32
+    fields = distinct(keys[(size[key_group] >= min_template_size) & (counts >= presence * size[key_group])]
+                      & 0xFFFFFFFF)
+    field = np.isin(label, fields)
+    # An order-free signature of each member's set of fields: the sum of a mixed hash per label.
+    signature = np.zeros(len(group), dtype=np.uint64)
+    np.add.at(signature, node[field], (label[field].astype(np.uint64) + np.uint64(1)) * _MIX)
+    n_labels = np.bincount(node, minlength=len(group))  # labels of any kind: a filled-in one counts too
+    order = grouped[np.lexsort((signature[grouped], group[grouped]))]
+    g, sig = group[order], signature[order]
+    starts = np.flatnonzero(np.concatenate([[True], (g[1:] != g[:-1]) | (sig[1:] != sig[:-1])]))
+    run_size = np.diff(np.concatenate([starts, [len(order)]]))
+    run_group, run_labels = g[starts], n_labels[order[starts]]
+    # Per group its largest variant keeps the group's id (ties: the first in signature order).
+    by_size = np.lexsort((np.arange(len(starts)), -run_size, run_group))
+    largest = np.zeros(len(starts), dtype=bool)
+    largest[by_size[np.concatenate([[True], run_group[by_size][1:] != run_group[by_size][:-1]])]] = True
+    largest_labels = np.zeros(int(group.max()) + 1, dtype=np.int64)
+    largest_labels[run_group[largest]] = run_labels[largest]
+    # A variant with as many labels as the largest, only other words, is a slot right before a colon
+    # ("...review of our {product}: ..."), not another template: only one with a label more or fewer
+    # splits off.
+    apart = ~largest & (run_size >= min_template_size) & (run_size >= min_share * size[run_group])
+    apart &= run_labels != largest_labels[run_group]
+    new_id = np.where(apart, group.max() + np.cumsum(apart), run_group)
+    out = group.copy()
+    out[order] = np.repeat(new_id, run_size)
+    return out
 
 
 def similar_pairs(store: TokenStore, src_uid: np.ndarray, dst_uid: np.ndarray, *, min_overlap: float,

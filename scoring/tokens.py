@@ -3,7 +3,10 @@
 Template evidence needs the words of a prompt, but a day of raw text does not fit
 the memory budget. Each distinct prompt is therefore kept as at most
 ``head + tail`` interned token ids (4 bytes each, less than its embedding), and
-the text itself is dropped after embedding.
+the text itself is dropped after embedding. Of the middle that a long prompt
+loses, only its field labels (the words before its colons, at most
+``MAX_HIDDEN_LABELS``) are kept: where a template wraps one passage in another,
+they are what is left of its own wording.
 """
 
 from __future__ import annotations
@@ -13,12 +16,21 @@ from array import array
 
 import numpy as np
 
+from scoring.arrays import distinct
+
 GAP = 0  # stands between a long prompt's head and tail so no n-gram bridges them
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 _NO_SPACE_BEFORE = set(".,;:!?)]}'\"%")
 _NO_SPACE_AFTER = set("([{$#")
 _FLUSH_TOKENS = 1 << 22  # pending token ids (16 MB) that make a block
 _REORDER_BATCH = 1 << 20  # prompts gathered at a time by reorder
+# A field label is a word right before a colon ("Question:", "Choices:", "Hint:"), not a URL's scheme.
+# Searched for backwards from each colon; the look-behind keeps the match a whole token as tokenize()
+# splits it ("x-ray:" has no label).
+_LABEL_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]+)\s*\Z")
+_LABEL_REACH = 32  # characters searched before a colon (a field name is a short word)
+MAX_HIDDEN_LABELS = 16  # field labels kept from the dropped middle of one prompt
+_SCAN_BLOCK = 1 << 24  # token ids scanned at a time for field labels
 
 
 def tokenize(text: str) -> list[str]:
@@ -50,6 +62,10 @@ class TokenStore:
         self._new_lengths = array("q")
         self._flushed: list[tuple[np.ndarray, np.ndarray]] = []
         self._n = 0
+        # Field labels in the part of a long prompt that is not kept (where templates that wrap one
+        # passage in another put their own wording): (position, token id) pairs, few prompts have any.
+        self._hidden_pos = array("q")
+        self._hidden_label = array("i")
 
     def __len__(self) -> int:
         return self._n
@@ -67,8 +83,26 @@ class TokenStore:
         self._new_lengths.append(len(tokens))
         if len(self._new_tokens) >= _FLUSH_TOKENS:
             self._flush()
+        if GAP in ids:
+            self._add_hidden_labels(text)
         self._n += 1
         return self._n - 1
+
+    def _add_hidden_labels(self, text: str) -> None:
+        # The whole text is searched, colon by colon (few prompts have many): labels also seen in the
+        # kept tokens repeat harmlessly.
+        seen: dict[str, None] = {}
+        colon = text.find(":")
+        while colon != -1 and len(seen) < MAX_HIDDEN_LABELS:
+            if not text.startswith("/", colon + 1):
+                found = _LABEL_BEFORE.search(text, max(0, colon - _LABEL_REACH), colon)
+                if found:
+                    seen.setdefault(found.group(1).lower())
+            colon = text.find(":", colon + 1)
+        vocab = self._vocab
+        for label in seen:
+            self._hidden_pos.append(self._n)
+            self._hidden_label.append(vocab.setdefault(label, len(vocab)))
 
     def _clipped(self, text: str) -> list[str]:
         """``tokenize(text)`` clipped to head + gap + tail, reading only the ends of a long text."""
@@ -103,6 +137,13 @@ class TokenStore:
         for lo in range(0, len(order), _REORDER_BATCH):
             hi = min(len(order), lo + _REORDER_BATCH)
             tokens[offsets[lo] : offsets[hi]] = self.take(order[lo:hi])[0]
+        if len(self._hidden_pos):
+            new_position = np.full(self._n, -1, dtype=np.int64)
+            new_position[order] = np.arange(len(order))
+            moved = new_position[np.frombuffer(self._hidden_pos, dtype=np.int64)]
+            kept = moved >= 0
+            self._hidden_pos = array("q", moved[kept].tobytes())
+            self._hidden_label = array("i", np.frombuffer(self._hidden_label, dtype=np.int32)[kept].tobytes())
         self._tokens, self._offsets, self._n = tokens, offsets, len(order)
 
     def take(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,6 +169,35 @@ class TokenStore:
         tokens, offsets = self._tokens.view(), self._offsets.view()
         tokens.flags.writeable = offsets.flags.writeable = False
         return tokens, offsets
+
+    def field_labels(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every prompt's field labels: (position, token id) pairs, distinct, sorted by position then id.
+
+        A field label is a word right before a colon ("Question:", "Choices:"), not a URL's
+        scheme: the names of a template's fields. Found in the kept tokens, and for a long
+        prompt also in the middle the store drops (recorded when it was added, at most
+        ``MAX_HIDDEN_LABELS``), where a template that wraps one passage in another keeps its
+        own wording.
+        """
+        self._settle()
+        tokens, offsets = self._tokens, self._offsets
+        colon, slash = self._vocab.get(":"), self._vocab.get("/")
+        alpha = np.fromiter((w.isalpha() for w in self._vocab), dtype=bool, count=len(self._vocab))
+        positions, labels = [np.frombuffer(self._hidden_pos, dtype=np.int64)], \
+            [np.frombuffer(self._hidden_label, dtype=np.int32)]
+        for lo in range(0, len(tokens) if colon is not None else 0, _SCAN_BLOCK):
+            at = np.flatnonzero(tokens[lo : lo + _SCAN_BLOCK] == colon) + lo
+            prompt = np.searchsorted(offsets, at, side="right") - 1
+            at, prompt = at[at > offsets[prompt]], prompt[at > offsets[prompt]]  # a word before it, same prompt
+            label = tokens[at - 1]
+            ok = alpha[label]
+            if slash is not None:
+                within = at + 1 < offsets[prompt + 1]
+                ok &= ~within | (tokens[np.minimum(at + 1, len(tokens) - 1)] != slash)
+            positions.append(prompt[ok])
+            labels.append(label[ok])
+        key = distinct(np.concatenate(positions).astype(np.int64) << 32 | np.concatenate(labels).astype(np.int64))
+        return key >> 32, (key & 0xFFFFFFFF).astype(np.int32)
 
     def _flush(self) -> None:
         # The pending prompts become one compact block; the array module's buffers are then reused.

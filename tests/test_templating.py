@@ -319,3 +319,94 @@ def test_a_template_refilled_with_passages_other_templates_reuse_stays_one_templ
     assert groups.top_template[0].startswith("extract the answer to the following question from the movie plot.")
     _, split = mine({"a": prompts}, skeleton_kw={"drop_passage_affixes": False})
     assert split.n_templates[0] == 12, "without the rule each plot splits its templates"
+
+
+PARAGRAPH_QA = [
+    ("Mesophiles grow best in moderate temperature and are used to make cheese and yogurt.",
+     "Which organisms help make yogurt?", ("viruses", "mesophiles", "ferns")),
+    ("Volcanoes form where magma rises through cracks in the crust of the earth.",
+     "What rises through the crust?", ("magma", "rain", "sand")),
+    ("Plants turn light, water and carbon dioxide into sugar in their leaves.",
+     "Where do plants make sugar?", ("roots", "leaves", "bark")),
+    ("Sound travels faster through water than it does through the air around us.",
+     "Is sound slower in air or in water?", ("air", "water", "neither")),
+    ("The heart pumps blood through arteries that carry it away to the body.",
+     "Which vessels carry blood away from the heart?", ("veins", "arteries", "nerves")),
+    ("Glaciers carve valleys as they slowly move down from the mountains.",
+     "What carves the valleys?", ("glaciers", "winds", "rivers")),
+]
+
+
+def test_templates_that_differ_only_by_a_field_inside_are_split():
+    # Same opening and closing ("...this paragraph:" / "A:"); one lists choices inside, the other does not.
+    direct = [f"Answer the following question given this paragraph: {p} Q: {q} A:" for p, q, _ in PARAGRAPH_QA]
+    choices = [f"Answer the following question given this paragraph: {p} Q: {q} Choices: - {' - '.join(c)} A:"
+               for p, q, c in PARAGRAPH_QA]
+    # Another account's template names "Choices:" in every prompt: that is what makes it a field of the day.
+    closed_book = [f"Pick the right answer. Q: {q} Choices: - {' - '.join(c)} A:" for _, q, c in PARAGRAPH_QA]
+    _, merged = mine({"a": direct + choices, "b": closed_book}, split_field_labels=False)
+    assert merged.n_templates[0] == 1, "the skeletons alone cannot tell these two apart"
+    _, alone = mine({"a": direct + choices})
+    assert alone.n_templates[0] == 1, "a word before a colon in half of one group only is no proven field"
+    _, groups = mine({"a": direct + choices, "b": closed_book})
+    assert groups.n_templates[0] == 2
+    assert len(set(groups.group[:6])) == 1 and len(set(groups.group[6:12])) == 1
+    assert groups.group[0] != groups.group[6] and groups.family[0] == groups.family[6], "still one task's variants"
+
+
+def _passage(topic: str, n: int) -> str:
+    return " ".join(f"{topic}{k} moved north." for k in range(n))
+
+
+def test_templates_whose_only_difference_lies_in_a_long_prompts_dropped_middle_are_split():
+    # Each prompt starts with a long situation and ends with a long background, which the token store keeps;
+    # one template asks its question bare, the other after an instruction in the middle the store drops.
+    # A third template names its fields in full, which is what shows that "question:" is a field.
+    situations = [_passage(f"s{i}x", 20) for i in range(4)]
+    backgrounds = [_passage(f"b{i}y", 8) for i in range(2)]
+    names = iter(["Ann", "Bob", "Cid", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jon", "Kim", "Lou"])
+    bare, instructed, named = [], [], []
+    for i, situation in enumerate(situations):
+        background = backgrounds[i % 2]
+        for q in (f"{name} moved first in story {i}?" for name in itertools.islice(names, 3)):
+            bare.append(f"{situation} {q} Hint: {background}")
+            instructed.append(f"{situation} Given the paragraph above, please answer correctly the following "
+                              f"question: {q} Hint: {background}")
+            named.append(f"Read the situation and answer the question. Question: {q} Situation: {situation} "
+                         f"Background: {background} Answer:")
+    _, merged = mine({"a": bare + instructed + named}, split_field_labels=False)
+    g = merged.group
+    assert all(g[k] == g[12 + k] >= 0 for k in range(12)), "to the kept tokens a situation's prompts look alike"
+    _, groups = mine({"a": bare + instructed + named})
+    g = groups.group
+    assert not set(g[:12]) & set(g[12:24]), "no group mixes the bare and the instructed template"
+    assert len(set(g[:12]) | set(g[12:24])) == 8 and min(g[:24]) >= 0, "one group per (situation, template)"
+
+
+def test_a_colon_inside_the_fills_does_not_split_a_template():
+    # Half the fills quote a term with a colon; that word is no template's field, so nothing splits.
+    crops = ["Wheat", "Barley", "Olives", "Grapes", "Figs", "Rice", "Maize", "Oats", "Rye", "Dates", "Hops", "Flax"]
+    fills = [f"{c} sold {k} crates" for k, c in enumerate(crops)]
+    quoted = [f"{f} (in Ottoman Turkish: {c.lower()}ı)" if k < 6 else f for k, (f, c) in enumerate(zip(fills, crops))]
+    prompts = [f"Summarise this report for the board: {f}. Keep it short." for f in quoted]
+    _, groups = mine({"a": prompts})
+    assert len(set(groups.group)) == 1 and groups.group[0] >= 0
+    # Two fills whose colon word is a field elsewhere are too few to be a template of their own.
+    noted = [f"{f} (Note: {c.lower()} came late)" if k < 2 else f for k, (f, c) in enumerate(zip(fills, crops))]
+    prompts = [f"Summarise this report for the board: {f}. Keep it short." for f in noted]
+    prompts += [f"Note: item {k} is due. Remind the team politely." for k in range(5)]
+    _, groups = mine({"a": prompts})
+    assert len(set(groups.group[:12])) == 1 and groups.group[0] >= 0
+
+
+def test_a_slot_right_before_a_colon_does_not_split_a_template():
+    # The word before the colon is the product filled in; another account's template names "earbuds:" in
+    # every prompt, so the word is a field of the day, but each review names one product, none names more.
+    reviews = ["battery died fast", "great bass", "case feels cheap", "pairs instantly", "too quiet", "love it"]
+    products = ["wireless earbuds", "portable speaker", "noise-cancelling headphones"]
+    prompts = [f'Classify the sentiment of this customer review of our {p}: "{r}". Answer with positive, negative '
+               f'or neutral.' for p in products for r in reviews]
+    ads = [f"Write a short advert for our new earbuds: {r}, and say it with a smile!" for r in reviews]
+    _, groups = mine({"bot": prompts, "marketing": ads})
+    assert len(set(groups.group[:18])) == 1 and groups.group[0] >= 0
+    assert groups.n_templates.tolist() == [1, 1]

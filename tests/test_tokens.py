@@ -76,3 +76,23 @@ def test_flat_hands_out_read_only_views_and_an_empty_store_is_empty():
     assert store.render(store.get(0).tolist()) == "tell me a joke"
     with pytest.raises(IndexError):
         store.get(1)
+
+
+def test_field_labels_are_found_in_the_kept_tokens_and_in_a_long_prompts_dropped_middle(flush):
+    store = TokenStore(head=8, tail=4)
+    store.add("Question: what is a prime? Answer:")
+    store.add("Context: " + "word " * 30 + "Given the text above, answer the following question : " + "more " * 20 + "A:")
+    store.add("See https://example.org at 10:30, the x-ray: nothing here")
+    store.add("no colon at all")
+    words = store.words()
+
+    def labels():
+        pos, ids = store.field_labels()
+        return {int(p): sorted(words[i] for i in ids[pos == p]) for p in np.unique(pos)}
+
+    # The middle of the long prompt is not kept, but its "question :" is still one of its field labels.
+    assert GAP in store.get(1).tolist() and "question" not in store.render(store.get(1).tolist())
+    assert labels() == {0: ["answer", "question"], 1: ["a", "context", "question"]}
+    store.reorder(np.array([3, 1, 0, 2]))  # the labels move with their prompts
+    words = store.words()
+    assert labels() == {1: ["a", "context", "question"], 2: ["answer", "question"]}
