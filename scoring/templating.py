@@ -464,23 +464,24 @@ def split_by_field_labels(group: np.ndarray, node_uid: np.ndarray, label_uid: np
     grouped = np.flatnonzero(group >= 0)
     if not len(grouped) or not len(label_uid):
         return group
+    # Everything below is per grouped node (``member``), not per node: on a big day most nodes are in no group.
+    gm = group[grouped]
     lo = np.searchsorted(label_uid, node_uid[grouped], side="left")
-    n_labels = np.searchsorted(label_uid, node_uid[grouped], side="right") - lo
-    node = np.repeat(grouped, n_labels)
+    n_labels = np.searchsorted(label_uid, node_uid[grouped], side="right") - lo  # labels of any kind
+    member = np.repeat(np.arange(len(grouped)), n_labels)
     first = np.repeat(np.cumsum(n_labels) - n_labels, n_labels)
-    label = label_id[np.repeat(lo, n_labels) + np.arange(len(node)) - first].astype(np.int64)
-    size = np.bincount(group[grouped])
-    keys, counts = distinct_counts(group[node] << 32 | label)
+    label = label_id[np.repeat(lo, n_labels) + np.arange(len(member)) - first].astype(np.int64)
+    size = np.bincount(gm)
+    keys, counts = distinct_counts(gm[member] << 32 | label)
     key_group = keys >> 32
     fields = distinct(keys[(size[key_group] >= min_template_size) & (counts >= presence * size[key_group])]
                       & 0xFFFFFFFF)
     field = np.isin(label, fields)
     # An order-free signature of each member's set of fields: the sum of a mixed hash per label.
-    signature = np.zeros(len(group), dtype=np.uint64)
-    np.add.at(signature, node[field], (label[field].astype(np.uint64) + np.uint64(1)) * _MIX)
-    n_labels = np.bincount(node, minlength=len(group))  # labels of any kind: a filled-in one counts too
-    order = grouped[np.lexsort((signature[grouped], group[grouped]))]
-    g, sig = group[order], signature[order]
+    signature = np.zeros(len(grouped), dtype=np.uint64)
+    np.add.at(signature, member[field], (label[field].astype(np.uint64) + np.uint64(1)) * _MIX)
+    order = np.lexsort((signature, gm))
+    g, sig = gm[order], signature[order]
     starts = np.flatnonzero(np.concatenate([[True], (g[1:] != g[:-1]) | (sig[1:] != sig[:-1])]))
     run_size = np.diff(np.concatenate([starts, [len(order)]]))
     run_group, run_labels = g[starts], n_labels[order[starts]]
@@ -488,7 +489,7 @@ def split_by_field_labels(group: np.ndarray, node_uid: np.ndarray, label_uid: np
     by_size = np.lexsort((np.arange(len(starts)), -run_size, run_group))
     largest = np.zeros(len(starts), dtype=bool)
     largest[by_size[np.concatenate([[True], run_group[by_size][1:] != run_group[by_size][:-1]])]] = True
-    largest_labels = np.zeros(int(group.max()) + 1, dtype=np.int64)
+    largest_labels = np.zeros(len(size), dtype=np.int64)
     largest_labels[run_group[largest]] = run_labels[largest]
     # A variant with as many labels as the largest, only other words, is a slot right before a colon
     # ("...review of our {product}: ..."), not another template: only one with a label more or fewer
@@ -497,7 +498,7 @@ def split_by_field_labels(group: np.ndarray, node_uid: np.ndarray, label_uid: np
     apart &= run_labels != largest_labels[run_group]
     new_id = np.where(apart, group.max() + np.cumsum(apart), run_group)
     out = group.copy()
-    out[order] = np.repeat(new_id, run_size)
+    out[grouped[order]] = np.repeat(new_id, run_size)
     return out
 
 

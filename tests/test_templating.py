@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 
 from scoring.templating import (SLOT, align_template, fixed_text_containment, share_template, similar_pairs,
-                                skeleton_groups, template_groups)
+                                skeleton_groups, split_by_field_labels, template_groups)
 from scoring.tokens import TokenStore, tokenize
 
 
@@ -410,3 +410,19 @@ def test_a_slot_right_before_a_colon_does_not_split_a_template():
     _, groups = mine({"bot": prompts, "marketing": ads})
     assert len(set(groups.group[:18])) == 1 and groups.group[0] >= 0
     assert groups.n_templates.tolist() == [1, 1]
+
+
+def test_field_split_moves_only_the_variant_with_a_field_more_to_a_new_group():
+    # Group 0: four members name fields {q, a}, three name {q, choices, a}; group 1 names {choices} throughout
+    # (which makes "choices" a field); node 8 is in no group, and node 9 shares a prompt with node 4.
+    Q, A, CHOICES = 10, 11, 12
+    group = np.array([0, 0, 0, 0, 0, 0, 0, 1, -1, 1, 1])
+    node_uid = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 4, 9])
+    labels = {0: [Q, A], 1: [Q, A], 2: [Q, A], 3: [Q, A], 4: [Q, CHOICES, A], 5: [Q, CHOICES, A],
+              6: [Q, CHOICES, A], 7: [CHOICES], 8: [CHOICES], 9: [CHOICES]}
+    label_uid = np.array([u for u in sorted(labels) for _ in labels[u]])
+    label_id = np.array([t for u in sorted(labels) for t in sorted(labels[u])], dtype=np.int32)
+    out = split_by_field_labels(group, node_uid, label_uid, label_id)
+    assert out[:4].tolist() == [0] * 4 and out[4:7].tolist() == [2] * 3, "the smaller variant gets a new id"
+    assert out[7:].tolist() == [1, -1, 1, 1], "other groups and ungrouped nodes are left alone"
+    assert split_by_field_labels(group, node_uid, label_uid, label_id, min_share=0.5).tolist() == group.tolist()
