@@ -427,7 +427,9 @@ def template_groups(
                                    affix_tokens=affix_tokens, sibling_margin=sibling_margin,
                                    min_template_size=min_template_size)
     if split_field_labels:
-        label_uid, label_id = store.field_labels()
+        in_group = np.zeros(len(store), dtype=bool)
+        in_group[node_uid[group >= 0]] = True  # only grouped prompts' labels are needed (a big day's are many)
+        label_uid, label_id = store.field_labels(among=in_group)
         group = split_by_field_labels(group, node_uid, label_uid, label_id, min_template_size=min_template_size,
                                       presence=field_label_presence, min_share=field_label_share)
     return _summarise(store, node_account, node_uid, group, family, n_accounts=n_accounts,

@@ -170,25 +170,32 @@ class TokenStore:
         tokens.flags.writeable = offsets.flags.writeable = False
         return tokens, offsets
 
-    def field_labels(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every prompt's field labels: (position, token id) pairs, distinct, sorted by position then id.
+    def field_labels(self, among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Prompts' field labels: (position, token id) pairs, distinct, sorted by position then id.
 
         A field label is a word right before a colon ("Question:", "Choices:"), not a URL's
         scheme: the names of a template's fields. Found in the kept tokens, and for a long
         prompt also in the middle the store drops (recorded when it was added, at most
         ``MAX_HIDDEN_LABELS``), where a template that wraps one passage in another keeps its
         own wording.
+
+        Args:
+            among: per position, whether to report that prompt (default: all of them).
         """
         self._settle()
         tokens, offsets = self._tokens, self._offsets
         colon, slash = self._vocab.get(":"), self._vocab.get("/")
         alpha = np.fromiter((w.isalpha() for w in self._vocab), dtype=bool, count=len(self._vocab))
-        positions, labels = [np.frombuffer(self._hidden_pos, dtype=np.int64)], \
-            [np.frombuffer(self._hidden_label, dtype=np.int32)]
+        hidden = np.frombuffer(self._hidden_pos, dtype=np.int64)
+        keep = among[hidden] if among is not None else slice(None)
+        positions, labels = [hidden[keep]], [np.frombuffer(self._hidden_label, dtype=np.int32)[keep]]
         for lo in range(0, len(tokens) if colon is not None else 0, _SCAN_BLOCK):
             at = np.flatnonzero(tokens[lo : lo + _SCAN_BLOCK] == colon) + lo
             prompt = np.searchsorted(offsets, at, side="right") - 1
-            at, prompt = at[at > offsets[prompt]], prompt[at > offsets[prompt]]  # a word before it, same prompt
+            ok = at > offsets[prompt]  # a word before it, in the same prompt
+            if among is not None:
+                ok &= among[prompt]
+            at, prompt = at[ok], prompt[ok]
             label = tokens[at - 1]
             ok = alpha[label]
             if slash is not None:

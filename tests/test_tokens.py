@@ -93,6 +93,8 @@ def test_field_labels_are_found_in_the_kept_tokens_and_in_a_long_prompts_dropped
     # The middle of the long prompt is not kept, but its "question :" is still one of its field labels.
     assert GAP in store.get(1).tolist() and "question" not in store.render(store.get(1).tolist())
     assert labels() == {0: ["answer", "question"], 1: ["a", "context", "question"]}
+    pos, _ = store.field_labels(among=np.array([False, True, True, True]))
+    assert set(pos.tolist()) == {1}, "only the prompts asked for"
     store.reorder(np.array([3, 1, 0, 2]))  # the labels move with their prompts
     words = store.words()
     assert labels() == {1: ["a", "context", "question"], 2: ["answer", "question"]}
