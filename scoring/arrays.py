@@ -23,6 +23,17 @@ def distinct_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[starts], np.diff(np.concatenate([starts, [len(ordered)]]))
 
 
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The index runs ``starts[i], ..., starts[i] + lengths[i] - 1``, concatenated (int64).
+
+    How a batch of ragged rows (prompts' tokens, prompts' labels) is gathered from a flat
+    array in one fancy-indexing step.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    before = np.cumsum(lengths) - lengths
+    return np.repeat(np.asarray(starts, dtype=np.int64) - before, lengths) + np.arange(int(lengths.sum()))
+
+
 def occurrences(values: np.ndarray) -> np.ndarray:
     """For each element of a 1-D integer array, how many elements hold the same value (by sort, see ``distinct``)."""
     if not len(values):

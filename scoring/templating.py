@@ -49,7 +49,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from scoring.arrays import distinct, distinct_counts, occurrences, run_batches
+from scoring.arrays import distinct, distinct_counts, occurrences, ranges, run_batches
 from scoring.tokens import GAP, TokenStore
 
 SLOT = -1
@@ -359,7 +359,7 @@ def fixed_text_containment(store: TokenStore, src_uid: np.ndarray, dst_uid: np.n
         head_len, fixed = opening[lo : lo + batch_pairs], opening[lo : lo + batch_pairs] + closing[lo : lo + batch_pairs]
         # The fixed token positions of each pair's dst, pair by pair.
         pair = np.repeat(np.arange(len(src)), fixed)
-        rank = np.arange(len(pair)) - np.repeat(np.cumsum(fixed) - fixed, fixed)
+        rank = ranges(np.zeros(len(fixed), dtype=np.int64), fixed)
         pos = np.where(rank < head_len[pair], offsets[dst[pair]] + rank, offsets[dst[pair] + 1] - fixed[pair] + rank)
         # The token set of each src, as sorted (uid, token) keys.
         srcs = distinct(src)
@@ -471,8 +471,7 @@ def split_by_field_labels(group: np.ndarray, node_uid: np.ndarray, label_uid: np
     lo = np.searchsorted(label_uid, node_uid[grouped], side="left")
     n_labels = np.searchsorted(label_uid, node_uid[grouped], side="right") - lo  # labels of any kind
     member = np.repeat(np.arange(len(grouped)), n_labels)
-    first = np.repeat(np.cumsum(n_labels) - n_labels, n_labels)
-    label = label_id[np.repeat(lo, n_labels) + np.arange(len(member)) - first].astype(np.int64)
+    label = label_id[ranges(lo, n_labels)].astype(np.int64)
     size = np.bincount(gm)
     keys, counts = distinct_counts(gm[member] << 32 | label)
     key_group = keys >> 32
@@ -696,8 +695,7 @@ def _slot_vocabulary(store: TokenStore, uids: np.ndarray, gid: np.ndarray, sizes
     out = np.zeros(len(sizes), dtype=np.int64)
     if not len(uids):
         return out
-    words = store.words()
-    alpha = np.fromiter((w.isalpha() for w in words), dtype=bool, count=len(words))
+    alpha = store.alphabetic()
     group_start = np.concatenate([[0], np.cumsum(sizes)])
     for lo, hi in run_batches(group_start, batch_members):
         first, last = group_start[lo], group_start[hi]

@@ -16,7 +16,7 @@ from array import array
 
 import numpy as np
 
-from scoring.arrays import distinct
+from scoring.arrays import distinct, ranges
 
 GAP = 0  # stands between a long prompt's head and tail so no n-gram bridges them
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
@@ -156,8 +156,7 @@ class TokenStore:
         lengths = np.diff(self._offsets)[positions]
         offsets = np.zeros(len(positions) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        start = np.repeat(self._offsets[positions] - offsets[:-1], lengths)
-        return self._tokens[start + np.arange(offsets[-1])], offsets
+        return self._tokens[ranges(self._offsets[positions], lengths)], offsets
 
     def flat(self) -> tuple[np.ndarray, np.ndarray]:
         """All sequences concatenated (int32) and their offsets (int64, len n+1), as read-only views.
@@ -185,7 +184,7 @@ class TokenStore:
         self._settle()
         tokens, offsets = self._tokens, self._offsets
         colon, slash = self._vocab.get(":"), self._vocab.get("/")
-        alpha = np.fromiter((w.isalpha() for w in self._vocab), dtype=bool, count=len(self._vocab))
+        alpha = self.alphabetic()
         hidden = np.frombuffer(self._hidden_pos, dtype=np.int64)
         keep = among[hidden] if among is not None else slice(None)
         positions, labels = [hidden[keep]], [np.frombuffer(self._hidden_label, dtype=np.int32)[keep]]
@@ -231,6 +230,10 @@ class TokenStore:
     def words(self) -> list[str]:
         """The vocabulary, indexed by token id."""
         return list(self._vocab)
+
+    def alphabetic(self) -> np.ndarray:
+        """Per token id, whether the token is a word of letters only (not a number, punctuation or the gap)."""
+        return np.fromiter((w.isalpha() for w in self._vocab), dtype=bool, count=len(self._vocab))
 
     def is_word(self, tid: int) -> bool:
         """Whether token ``tid`` is a word (not punctuation or the gap)."""
