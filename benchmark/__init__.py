@@ -1,1 +1,1 @@
-"""The performance benchmark: the project's stages beside the peers a user would pick instead (scripts/benchmark.py)."""
+"""The performance benchmark: the project's stages beside the peers a user would pick instead (tools/benchmark.py)."""

@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from embedder import normalize_text
-from traffic.demo import demo_day_with_labels
-from traffic.demo_phrasing import MIXED_TEMPLATES, SELF_INSTRUCT_TASKS, SWEEP_TEMPLATES_A, SWEEP_TEMPLATES_B
-from traffic.demo_text import fill_slots
-from traffic.demo_topics import SUBJECTS, SUBTOPICS, TOPICS
+from synthetic.demo.day import demo_day_with_labels
+from synthetic.demo.phrasing import MIXED_TEMPLATES, SELF_INSTRUCT_TASKS, SWEEP_TEMPLATES_A, SWEEP_TEMPLATES_B
+from synthetic.demo.text import fill_slots
+from synthetic.demo.topics import SUBJECTS, SUBTOPICS, TOPICS
 
 PROMPTSOURCE = "distill/t0_promptsource_filled.jsonl.gz"
 MMLU = "benign/mmlu.jsonl.gz"

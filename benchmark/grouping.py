@@ -3,7 +3,7 @@
 Every function takes the prompts (and, where it needs them, their unit-norm
 vectors, computed beforehand and not timed) and returns one integer per prompt:
 its group, or -1 when it was left alone. Quality is judged by
-:mod:`benchmark.grouping_quality`; ``scripts/benchmark.py`` times them.
+:mod:`benchmark.grouping_quality`; ``tools/benchmark.py`` times them.
 
 - :func:`project_groups`: the daily job's template mining
   (:func:`job.templates.mine_templates`: skeletons, then siblings), with all

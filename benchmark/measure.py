@@ -1,4 +1,4 @@
-"""Wall time and peak memory of one call, for the benchmark (``scripts/benchmark.py``).
+"""Wall time and peak memory of one call, for the benchmark (``tools/benchmark.py``).
 
 Memory is the process's resident set size (RSS), sampled every few milliseconds
 by a background thread while the call runs; the figure reported is the peak

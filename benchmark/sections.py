@@ -1,4 +1,4 @@
-"""The three sections of ``scripts/benchmark.py``: template grouping, topic assignment, embedding.
+"""The three sections of ``tools/benchmark.py``: template grouping, topic assignment, embedding.
 
 Each section runs the project's stage and its peers on the same prompts (and
 the same precomputed vectors) in this process, and returns one row per method:

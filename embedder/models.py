@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from embedder.device import resolve_device, resolve_precision
-from traffic.atomic import atomic_path
+from files.atomic import atomic_path
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -21,7 +21,8 @@ import pandas as pd
 from evaluation.metrics import campaign_metrics, detection_metrics, markdown_table
 from evaluation.signals import cached_signals, rescore
 from job.config import EmbedderOptions, EvalOptions, IndexOptions, ScoringOptions, SimulateOptions
-from job.outputs import atomic_path, write_json
+from files.atomic import atomic_path
+from files.tables import write_json
 
 log = logging.getLogger(__name__)
 TABLE_COLUMNS = ["eval/auroc", "eval/tpr_at_fpr_0.01", "eval/fpr_at_fpr_0.01", "eval/tpr_at_fpr_0.001",
@@ -34,7 +35,7 @@ def labelled_day(simulate: SimulateOptions, *, cache_dir: Path) -> tuple[Path, P
     folder = cache_dir / f"day-{simulate.split}-{key}"
     traffic, labels = folder / "traffic.parquet", folder / "labels.parquet"
     if not (traffic.is_file() and labels.is_file()):
-        from traffic.simulate import load_corpus, simulate_day, write_labelled_day
+        from synthetic.labelled.day import load_corpus, simulate_day, write_labelled_day
 
         corpus = load_corpus(simulate.corpus, tune_share=simulate.tune_share)
         frame, truth = simulate_day(corpus, split=simulate.split, seed=simulate.seed, n_users=simulate.n_users,
@@ -74,7 +75,7 @@ def compute_signals(traffic: Path, *, embedder: EmbedderOptions, index: IndexOpt
 def benign_reference(corpus: str, *, embed, size: int = 1024, seed: int = 0) -> np.ndarray:
     """Vectors of benign prompts from the corpus's *tune* split: the MMD baseline's benign-only reference."""
     from embedder import normalize_text
-    from traffic.simulate import load_corpus
+    from synthetic.labelled.day import load_corpus
 
     prompts = load_corpus(corpus).prompts
     pool = prompts[(prompts["kind"] == "benign") & (prompts["split"] == "tune")]["text"]

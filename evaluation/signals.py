@@ -22,7 +22,7 @@ import pandas as pd
 from job.config import EmbedderOptions, IndexOptions, ScoringOptions
 from scoring.campaign_verdicts import inherit
 from scoring.verdicts import account_score
-from traffic.atomic import atomic_path
+from files.atomic import atomic_path
 
 SIGNAL_COLUMNS = ["account_id", "n_prompts", "n_distinct", "coverage", "templating", "effective_templates",
                   "campaign_id", "campaign_coverage", "campaign_templating", "campaign_effective_templates",

@@ -16,7 +16,7 @@ import faiss
 import numpy as np
 
 from index.gpu import place_index, to_cpu
-from traffic.atomic import atomic_path
+from files.atomic import atomic_path
 
 AUTO = "auto"
 

@@ -224,7 +224,7 @@ class DailyConfig:
 
 @dataclass
 class SimulateOptions:
-    """A labelled day simulated from real prompt corpora (see traffic.simulate)."""
+    """A labelled day simulated from real prompt corpora (see synthetic.labelled.day)."""
 
     corpus: str = "../shared/data/prompts"
     split: str = "report"  # tune | report: the two never share a prompt

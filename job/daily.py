@@ -21,7 +21,8 @@ from index.neighbours import build_index, exact_knn, recall_at_k, resolve_factor
 from job.campaigns import link_accounts, score_campaigns
 from job.config import IndexOptions, InputOptions, ScoringOptions, TopicsOptions
 from job.ingest import Day, ingest
-from job.outputs import RejectedLog, write_json, write_table
+from files.rejected import RejectedLog
+from files.tables import write_json, write_table
 from job.templates import mine_templates
 from scoring.arrays import distinct
 from scoring.campaign_verdicts import apply_campaigns

@@ -57,7 +57,7 @@ def topic_embedder(emb: EmbedderOptions, *, topics: str):
 
 
 def _write_demo_day(out: Path, *, n_users: int, seed: int) -> Path:
-    from traffic.demo import write_demo_day
+    from synthetic.demo.day import write_demo_day
 
     out.mkdir(parents=True, exist_ok=True)
     return write_demo_day(out / "demo_traffic.parquet", n_users=n_users, seed=seed)

@@ -15,7 +15,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from traffic.atomic import atomic_path
+from files.atomic import atomic_path
 
 
 def choose_n_cells(n_vectors: int, *, n_cells: int, min_points_per_cell: int = 39) -> int:

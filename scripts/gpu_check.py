@@ -116,7 +116,7 @@ def describe_device() -> dict:
 def demo_prompts(n: int) -> list[str]:
     """`n` distinct normalised prompts of the built-in demo day, a fixed sample."""
     from embedder import normalize_text
-    from traffic.demo import demo_day
+    from synthetic.demo.day import demo_day
 
     distinct = sorted({normalize_text(text) for text in demo_day()["prompt"]})
     pick = np.sort(np.random.default_rng(0).choice(len(distinct), size=min(n, len(distinct)), replace=False))
@@ -188,7 +188,7 @@ def check_faiss(vectors: np.ndarray, *, dry_run: bool) -> dict:
 def check_daily_job(*, gpu: str, cpu_rate: float, args, budget: Budget, out: Path) -> dict:
     """Step 4: the daily job on the demo day with CUDA hidden, then on the GPU; accounts.csv compared."""
     from embedder import load_model, normalize_text
-    from traffic.demo import demo_day
+    from synthetic.demo.day import demo_day
 
     load_model("static")  # topic words go through the static model: distil it (~30 s) once, before the clocks
     overhead = 60.0  # imports, model loads and the non-embedding stages of one run, seconds (generous)

@@ -10,9 +10,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def load_script():
-    """Import ``scripts/<name>.py`` as a module (the scripts folder is not a package)."""
+    """Import ``tools/<name>.py`` or ``scripts/<name>.py`` as a module (neither folder is a package)."""
     def load(name: str):
-        spec = importlib.util.spec_from_file_location(f"script_{name}", ROOT / "scripts" / f"{name}.py")
+        path = next(p for p in (ROOT / "tools" / f"{name}.py", ROOT / "scripts" / f"{name}.py") if p.is_file())
+        spec = importlib.util.spec_from_file_location(f"script_{name}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module

@@ -25,7 +25,7 @@ from benchmark.data import Sample, template_text_labels
 from benchmark.grouping_quality import grouping_quality, kept_groups
 from benchmark.measure import measure
 from traffic.read import read_traffic
-from traffic.scale_day import SCHEMA, plan_accounts, write_day
+from synthetic.scale.day import SCHEMA, plan_accounts, write_day
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_CORPUS = ROOT.parent / "shared" / "data" / "prompts"
@@ -100,11 +100,11 @@ def test_same_seed_same_file_other_seed_other_file(tmp_path: Path, day_path: Pat
 
 def test_generator_cli_writes_the_file_and_refuses_bad_sizes(tmp_path: Path) -> None:
     out = tmp_path / "cli.parquet"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_day.py"), "--rows", "2000",
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "generate_day.py"), "--rows", "2000",
                            "--out", str(out), "--seed", "1"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert pq.ParquetFile(out).metadata.num_rows == 2_000
-    bad = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_day.py"), "--rows", "5",
+    bad = subprocess.run([sys.executable, str(ROOT / "tools" / "generate_day.py"), "--rows", "5",
                           "--out", str(tmp_path / "bad.parquet")], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "n_rows must be an integer >= 100" in bad.stderr
     assert not (tmp_path / "bad.parquet").exists()

@@ -15,7 +15,7 @@ from job import daily
 from job.config import IndexOptions, InputOptions, ScoringOptions
 from scoring.campaigns import _clumping, find_campaigns, timing_counts
 from scoring.links import account_links
-from traffic.demo import demo_day
+from synthetic.demo.day import demo_day
 
 
 # ---------------------------------------------------------------------------

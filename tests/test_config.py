@@ -104,7 +104,7 @@ def test_cli_killed_mid_run_leaves_no_results(tmp_path):
 
 
 def test_cli_reads_custom_column_names(tmp_path):
-    from traffic.demo import demo_day
+    from synthetic.demo.day import demo_day
 
     path = tmp_path / "day.csv"
     frame = demo_day(n_users=40)[["account_id", "timestamp", "prompt"]]

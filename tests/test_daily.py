@@ -13,7 +13,7 @@ import pytest
 from embedder import Embedder, load_model, model_identity
 from job import daily
 from job.config import IndexOptions, InputOptions, ScoringOptions
-from traffic.demo import demo_day
+from synthetic.demo.day import demo_day
 from traffic.read import InputError
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from traffic.demo import (
+from synthetic.demo.day import (
     COLUMNS, KINDS, LABEL_COLUMNS, STRATEGIES, demo_day, demo_day_with_labels, write_demo_day,
 )
-from traffic.demo_vocab import SUBJECTS, TOPICS
+from synthetic.demo.topics import SUBJECTS, TOPICS
 
 
 @pytest.fixture(scope="module")

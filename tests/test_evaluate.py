@@ -10,7 +10,7 @@ import yaml
 
 from evaluation import run as run_module
 from job.config import EmbedderOptions, EvalOptions, IndexOptions, ScoringOptions, SimulateOptions
-from traffic.demo import demo_day
+from synthetic.demo.day import demo_day
 
 ROOT = Path(__file__).resolve().parents[1]
 

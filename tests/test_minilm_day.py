@@ -6,7 +6,7 @@ import pytest
 from embedder import Embedder, load_model, model_identity
 from job.config import IndexOptions, InputOptions, ScoringOptions
 from job.daily import run_day
-from traffic.demo import demo_day
+from synthetic.demo.day import demo_day
 
 
 @pytest.mark.slow

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from traffic.simulate import (
+from synthetic.labelled.day import (
     LABEL_COLUMNS, STRATEGIES, TRAFFIC_COLUMNS, Corpus, load_corpus, simulate_day, write_labelled_day,
 )
-from traffic.simulate_corpus import normalise, split_of
-from traffic.simulate_sources import build_sources
+from synthetic.labelled.corpus import normalise, split_of
+from synthetic.labelled.sources import build_sources
 
 REAL_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "prompts"
 LOOKALIKE_KINDS = {"enterprise", "eval_runner", "student", "survey_writer"}

@@ -1,42 +1,20 @@
-"""Result files, each written atomically (see :mod:`traffic.atomic`).
-
-A crash or Ctrl-C at any point leaves either the complete new file or no file,
-never a truncated one that looks complete.
-"""
+"""The log of rows a run could not use, streamed to ``rejected.jsonl`` as they come."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import IO
-
-import pandas as pd
-
-from traffic.atomic import atomic_path
-from traffic.read import Rejected
+from typing import IO, Protocol
 
 
-def write_json(data: dict, path: str | os.PathLike) -> Path:
-    """Write ``data`` as indented JSON, atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    return Path(path)
+class RejectedRow(Protocol):
+    """What the log needs of a rejected row (``traffic.records.Rejected`` is one)."""
 
-
-def write_table(table: pd.DataFrame, folder: str | os.PathLike, stem: str) -> list[Path]:
-    """Write ``<stem>.parquet`` and ``<stem>.csv``, each atomically."""
-    folder = Path(folder)
-    written = []
-    for suffix in (".parquet", ".csv"):
-        target = folder / f"{stem}{suffix}"
-        with atomic_path(target) as tmp:
-            if suffix == ".parquet":
-                table.to_parquet(tmp, index=False)
-            else:
-                table.to_csv(tmp, index=False)
-        written.append(target)
-    return written
+    row: int
+    reason: str
+    detail: str
+    account_id: str | None
 
 
 class RejectedLog:
@@ -48,7 +26,7 @@ class RejectedLog:
         self._tmp = self.path.with_name(f".{self.path.name}.tmp")
         self._fh: IO[str] | None = open(self._tmp, "w", encoding="utf-8")
 
-    def __call__(self, bad: Rejected) -> None:
+    def __call__(self, bad: RejectedRow) -> None:
         record = {"file": self.source, "row": bad.row, "reason": bad.reason, "detail": bad.detail, "account_id": bad.account_id}
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 

@@ -1,6 +1,6 @@
 """How much the daily job adds around MiniLM: end-to-end throughput against raw ``encode``, one process.
 
-    python scripts/minilm_overhead.py --users 12 --per-account 40
+    python tools/minilm_overhead.py --users 12 --per-account 40
 
 Builds a small demo day, embeds its distinct prompts with MiniLM (raw ``encode``),
 then runs the whole daily job on the same day with the same loaded models (topic
@@ -21,7 +21,7 @@ from embedder import Embedder, load_model, model_identity, normalize_text
 from job import daily
 from job.config import EmbedderOptions, IndexOptions, InputOptions, ScoringOptions
 from job.wiring import topic_embedder
-from traffic.demo import demo_day
+from synthetic.demo.day import demo_day
 
 
 def main(argv: list[str] | None = None) -> float:

@@ -15,9 +15,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from traffic.demo_rows import DAY_SECONDS, session_sizes, session_starts, steady_seconds
-from traffic.simulate_sources import AccountDay, Deck, Rng
-from traffic.simulate_templates import render
+from synthetic.timing import DAY_SECONDS, session_sizes, session_starts, steady_seconds
+from synthetic.labelled.sources import AccountDay, Deck, Rng
+from synthetic.labelled.templates import render
 
 EDIT_SUFFIXES = (" please", " Please.", ", please", " in simple terms", " Explain in simple terms.",
                  " Keep it short.", " thanks")

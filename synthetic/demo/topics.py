@@ -1,4 +1,4 @@
-"""The topic space of the synthetic demo day (`traffic.demo`): the ground truth.
+"""The topic space of the synthetic demo day (`synthetic.demo.day`): the ground truth.
 
 Everything here was written for this project. The detector should rediscover
 this space: 24 subjects, 10 subtopics each, and a handful of entities per

@@ -1,10 +1,10 @@
-"""String pools for the scale generator (:mod:`traffic.scale_day`), built from the demo vocabulary.
+"""String pools for the scale generator (:mod:`synthetic.scale.day`), built from the demo vocabulary.
 
 A prompt of the large synthetic day is a handful of pool entries glued together
 by Arrow kernels, so a million rows cost a few vectorised ``take`` and ``join``
 calls rather than a million Python format calls. The pools are built once per
-day from the word lists of the demo day (:mod:`traffic.demo_phrasing`,
-:mod:`traffic.demo_topics`), a few tens of thousands of short strings.
+day from the word lists of the demo day (:mod:`synthetic.demo.phrasing`,
+:mod:`synthetic.demo.topics`), a few tens of thousands of short strings.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from traffic.demo_phrasing import (
+from synthetic.demo.phrasing import (
     ASPECTS, CLOSERS, CONTEXT_FRAMES, ENTERPRISE_TEMPLATE, FOLLOW_UPS, OPENERS, POPULAR, PRODUCTS,
     REVIEW_EXTRAS, USER_ASKS, VERDICTS,
 )
-from traffic.demo_text import Rng, capitalise, fill_slots, pick
-from traffic.demo_topics import CONTEXTS, SUBJECTS, SUBTOPICS
+from synthetic.demo.text import Rng, capitalise, fill_slots, pick
+from synthetic.demo.topics import CONTEXTS, SUBJECTS, SUBTOPICS
 
 CELLS: tuple[tuple[str, str], ...] = tuple((s, t) for s in SUBJECTS for t in SUBTOPICS[s])
 """The topic space as (subject, subtopic) cells, subject-major: cell // 10 is the subject."""

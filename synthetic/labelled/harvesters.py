@@ -11,9 +11,9 @@ from typing import Sequence
 
 import numpy as np
 
-from traffic.demo_rows import steady_seconds
-from traffic.simulate_sources import AccountDay, Deck, Rng
-from traffic.simulate_templates import OPTION_SETS, paraphrase, render, text_slots, unicode_noise
+from synthetic.timing import steady_seconds
+from synthetic.labelled.sources import AccountDay, Deck, Rng
+from synthetic.labelled.templates import OPTION_SETS, paraphrase, render, text_slots, unicode_noise
 
 STRATEGIES: tuple[str, ...] = (
     "self_instruct", "template_sweep", "persona_sweep", "promptsource_sweep", "mixed", "evasive", "fleet",
@@ -71,7 +71,7 @@ def template_sweep_day(rng: Rng, *, templates: Sequence[str], topics: Sequence[D
 def evasive_day(rng: Rng, *, templates: Sequence[str], topics: Sequence[Deck]) -> AccountDay:
     """A template sweep with the wording paraphrased per prompt and ~30% Unicode-noised prompts.
 
-    ``templates`` should be ones :func:`~traffic.simulate_templates.paraphrasable` can change.
+    ``templates`` should be ones :func:`~synthetic.labelled.templates.paraphrasable` can change.
     """
     chosen = pick_templates(rng, templates)
     prompts = sweep_prompts(rng, harvester_volume(rng), templates=chosen, topics=topics, evasive=True)

@@ -21,12 +21,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from traffic.atomic import atomic_path
-from traffic.demo_rows import parse_day
-from traffic.simulate_accounts import Decks, benign_accounts, harvester_accounts
-from traffic.simulate_corpus import SPLITS, Corpus, load_corpus, split_of
-from traffic.simulate_harvesters import STRATEGIES
-from traffic.simulate_sources import AccountDay, build_sources
+from files.atomic import atomic_path
+from synthetic.timing import parse_day
+from synthetic.labelled.accounts import Decks, benign_accounts, harvester_accounts
+from synthetic.labelled.corpus import SPLITS, Corpus, load_corpus, split_of
+from synthetic.labelled.harvesters import STRATEGIES
+from synthetic.labelled.sources import AccountDay, build_sources
 
 __all__ = ["Corpus", "load_corpus", "simulate_day", "write_labelled_day", "STRATEGIES",
            "TRAFFIC_COLUMNS", "LABEL_COLUMNS"]

@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from traffic.simulate_corpus import Corpus
+from synthetic.labelled.corpus import Corpus
 
 Rng = np.random.Generator
 

@@ -12,14 +12,15 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from traffic.demo_phrasing import (
+from synthetic.demo.phrasing import (
     ASPECTS, CLOSERS, COMPOUNDS, CONTEXT_FRAMES, EDIT_PREFIXES, EDIT_SUFFIXES, ENTERPRISE_TEMPLATE,
     EQUATIONS, FOLLOW_UPS, OPENERS, POPULAR, PRODUCTS, REVIEW_EXTRAS, STUDENT_LEADS, STUDENT_NAMES,
     STUDENT_TAILS, USER_ASKS, VERDICTS,
 )
-from traffic.demo_rows import DAY_SECONDS, Row, session_sizes, session_starts, steady_seconds
-from traffic.demo_text import Rng, capitalise, fill_slots, humanise, pick
-from traffic.demo_topics import CONTEXTS, SUBJECTS, SUBTOPICS
+from synthetic.demo.rows import Row
+from synthetic.timing import DAY_SECONDS, session_sizes, session_starts, steady_seconds
+from synthetic.demo.text import Rng, capitalise, fill_slots, humanise, pick
+from synthetic.demo.topics import CONTEXTS, SUBJECTS, SUBTOPICS
 
 # Some subjects are far more popular than others among ordinary users.
 _SUBJECT_WEIGHTS = 1.0 / (np.arange(len(SUBJECTS)) + 3.0) ** 0.7

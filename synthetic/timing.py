@@ -1,28 +1,14 @@
-"""The row every demo account emits, and where in the day its rows fall."""
+"""Where in a synthetic day an account's prompts fall: a machine's steady rate or a person's sessions."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
-
 import numpy as np
 
-from traffic.demo_text import Rng
+Rng = np.random.Generator
 
 DAY_SECONDS = 86_400
 """Seconds in the day; every row's ``second`` is in [0, DAY_SECONDS)."""
-
-
-class Row(NamedTuple):
-    """One generated prompt: who sent it, when (second of the day), and its ground truth."""
-
-    account_id: str
-    second: int
-    prompt: str
-    kind: str
-    strategy: str
-    subject: str
-    subtopic: str
 
 
 def session_starts(rng: Rng, n: int, *, first_hour: float, last_hour: float) -> np.ndarray:
@@ -42,7 +28,6 @@ def steady_seconds(rng: Rng, n: int) -> np.ndarray:
     spacing = DAY_SECONDS / n
     seconds = (np.arange(n) + rng.random() + rng.uniform(-0.4, 0.4, size=n)) * spacing
     return np.clip(seconds, 0, DAY_SECONDS - 1).astype(int)
-
 
 
 def parse_day(day: str) -> np.datetime64:

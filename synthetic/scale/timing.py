@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from traffic.demo_rows import DAY_SECONDS
+from synthetic.timing import DAY_SECONDS
 
 WAKING_HOURS = (7.0, 23.5)  # local time of day, as the demo's users
 TURN_SECONDS = (20.0, 90.0)  # gap between a person's turns: 20 s + exponential(90 s), as the demo's

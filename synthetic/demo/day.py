@@ -27,12 +27,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from traffic.demo_harvesters import HARVESTERS, fleet_rows, harvester_rows
-from traffic.demo_phrasing import ALGEBRA_PROBLEMS, CHEMISTRY_PROBLEMS
-from traffic.atomic import atomic_path
-from traffic.demo_rows import Row, parse_day
-from traffic.demo_text import Rng
-from traffic.demo_users import enterprise_rows, student_rows, user_rows, user_volumes
+from synthetic.demo.harvesters import HARVESTERS, fleet_rows, harvester_rows
+from synthetic.demo.phrasing import ALGEBRA_PROBLEMS, CHEMISTRY_PROBLEMS
+from files.atomic import atomic_path
+from synthetic.demo.rows import Row
+from synthetic.timing import parse_day
+from synthetic.demo.text import Rng
+from synthetic.demo.users import enterprise_rows, student_rows, user_rows, user_volumes
 
 COLUMNS: tuple[str, ...] = ("account_id", "timestamp", "prompt", "kind", "strategy")
 """The columns of :func:`demo_day`, in order."""

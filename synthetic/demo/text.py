@@ -10,8 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
-from traffic.demo_phrasing import AUDIENCES, COUNTS
-from traffic.demo_topics import TOPICS
+from synthetic.demo.phrasing import AUDIENCES, COUNTS
+from synthetic.demo.topics import TOPICS
 
 Rng = np.random.Generator
 """The random generator every demo account draws from (one per account)."""

@@ -1,11 +1,11 @@
 """A synthetic day of any size (1M, 16M prompts), generated and written in bounded batches.
 
-The demo day (:mod:`traffic.demo`) writes every prompt with Python calls and
+The demo day (:mod:`synthetic.demo.day`) writes every prompt with Python calls and
 holds the day in memory; this generator is for scale. It plans the accounts and
-their sessions up front (a few bytes each, :mod:`traffic.scale_timing`), then
+their sessions up front (a few bytes each, :mod:`synthetic.scale.timing`), then
 walks the day in equal time slices of about ``batch_rows`` rows: each slice
 finds the prompts that fall into it, assembles them from string pools with
-Arrow kernels (:mod:`traffic.scale_pools`) and is written as one Parquet row
+Arrow kernels (:mod:`synthetic.scale.pools`) and is written as one Parquet row
 group. Memory is one slice plus the plan, whatever the number of rows; every
 account sends exactly its planned volume.
 
@@ -35,13 +35,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from traffic.atomic import atomic_path
-from traffic.demo_harvesters import HARVESTERS
-from traffic.demo_phrasing import ALGEBRA_PROBLEMS, CHEMISTRY_PROBLEMS
-from traffic.demo_rows import DAY_SECONDS, parse_day
-from traffic.demo_users import student_rows, user_volumes
-from traffic.scale_pools import SUBTOPICS_PER_SUBJECT, Pools, build_pools, subject_weights
-from traffic.scale_timing import plan_sessions, slice_rows
+from files.atomic import atomic_path
+from synthetic.demo.harvesters import HARVESTERS
+from synthetic.demo.phrasing import ALGEBRA_PROBLEMS, CHEMISTRY_PROBLEMS
+from synthetic.timing import DAY_SECONDS, parse_day
+from synthetic.demo.users import student_rows, user_volumes
+from synthetic.scale.pools import SUBTOPICS_PER_SUBJECT, Pools, build_pools, subject_weights
+from synthetic.scale.timing import plan_sessions, slice_rows
 
 SCHEMA = pa.schema([("account_id", pa.string()), ("timestamp", pa.timestamp("us", tz="UTC")),
                     ("prompt", pa.string())])

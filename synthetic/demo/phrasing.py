@@ -1,9 +1,9 @@
-"""How each kind of account in the synthetic demo day (`traffic.demo`) talks.
+"""How each kind of account in the synthetic demo day (`synthetic.demo.day`) talks.
 
 Everything here was written for this project: sentence parts for ordinary
 users, homework problems for students, review pieces for the enterprise
 pipeline, and the templates and Unicode tricks of the harvesters. The topic
-they talk about comes from :mod:`traffic.demo_topics`.
+they talk about comes from :mod:`synthetic.demo.topics`.
 """
 
 from __future__ import annotations

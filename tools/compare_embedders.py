@@ -1,7 +1,7 @@
 """How far the fast static embedder agrees with MiniLM on the daily job.
 
-    python scripts/compare_embedders.py [--input traffic.parquet] [--out agreement.json]
-    python scripts/compare_embedders.py --no-day --prompts-file ../shared/data/prompts/benign/sharegpt.jsonl.gz
+    python tools/compare_embedders.py [--input traffic.parquet] [--out agreement.json]
+    python tools/compare_embedders.py --no-day --prompts-file ../shared/data/prompts/benign/sharegpt.jsonl.gz
 
 Scores the same day with both models (the demo day when no input is given) and
 reports: rank correlation of account scores, agreement of the flagged sets and
@@ -27,7 +27,7 @@ from embedder import Embedder, load_model, model_identity
 from index.neighbours import build_index, recall_at_k, self_knn
 from job.config import IndexOptions, InputOptions, ScoringOptions
 from job.daily import run_day
-from traffic.demo import write_demo_day
+from synthetic.demo.day import write_demo_day
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "embedder"
 

@@ -1,7 +1,7 @@
 """Benchmark the project's stages against the peers a user would pick instead, in one process.
 
-    python scripts/benchmark.py --out outputs/benchmark.json                # 3,000 prompts per section
-    python scripts/benchmark.py --n-prompts 0 --out outputs/benchmark.md    # the whole corpora
+    python tools/benchmark.py --out outputs/benchmark.json                # 3,000 prompts per section
+    python tools/benchmark.py --n-prompts 0 --out outputs/benchmark.md    # the whole corpora
 
 Sections (each on the same prompts and the same precomputed vectors for every method):
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Run as `python scripts/benchmark.py`, this file's folder leads sys.path and its own name would shadow
+# Run as `python tools/benchmark.py`, this file's folder leads sys.path and its own name would shadow
 # the `benchmark` package it drives: take the folder out before importing it.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
@@ -42,7 +42,7 @@ from benchmark.data import (MMLU, PROMPTSOURCE, PROMPTSOURCE_TEMPLATES, corpus_f
 from benchmark.measure import measure
 from benchmark.report import markdown_table
 from benchmark.sections import embedding_section, grouping_section, topics_section
-from traffic.atomic import atomic_path
+from files.atomic import atomic_path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "prompts"

@@ -11,15 +11,15 @@ from typing import Callable
 
 import numpy as np
 
-from traffic.simulate_benign import (
+from synthetic.labelled.benign import (
     UserPools, enterprise_day, eval_runner_day, student_day, survey_writer_day, user_day, user_volumes,
 )
-from traffic.simulate_harvesters import (
+from synthetic.labelled.harvesters import (
     evasive_day, fleet_days, mixed_day, persona_sweep_day, promptsource_sweep_day, self_instruct_day,
     template_sweep_day,
 )
-from traffic.simulate_sources import FLAN, AccountDay, Deck, Rng, Sources
-from traffic.simulate_templates import OPTION_SETS, is_fillable, paraphrasable, single_text_slot
+from synthetic.labelled.sources import FLAN, AccountDay, Deck, Rng, Sources
+from synthetic.labelled.templates import OPTION_SETS, is_fillable, paraphrasable, single_text_slot
 
 LOOKALIKES: dict[str, int] = {"enterprise": 3, "eval_runner": 3, "student": 10, "survey_writer": 2}
 """Benign look-alike accounts per day, by kind."""

@@ -11,14 +11,15 @@ import numpy as np
 from functools import partial
 from typing import Callable, Sequence
 
-from traffic.demo_phrasing import (
+from synthetic.demo.phrasing import (
     CONTROL_CHARS, EVASIVE_TEMPLATES, HOMOGLYPHS, MIXED_TEMPLATES, SELF_INSTRUCT_SENTENCES,
     SELF_INSTRUCT_TASKS, SWEEP_TEMPLATES_A, SWEEP_TEMPLATES_B, ZERO_WIDTH,
 )
-from traffic.demo_rows import Row, steady_seconds
-from traffic.demo_text import Rng, capitalise, fill_slots, pick
-from traffic.demo_topics import SUBJECTS, SUBTOPICS, TOPICS
-from traffic.demo_users import user_prompt
+from synthetic.demo.rows import Row
+from synthetic.timing import steady_seconds
+from synthetic.demo.text import Rng, capitalise, fill_slots, pick
+from synthetic.demo.topics import SUBJECTS, SUBTOPICS, TOPICS
+from synthetic.demo.users import user_prompt
 
 # Subtopic-major order reaches every subject within the first 24 cells, so even
 # a short sweep covers the whole subject list.

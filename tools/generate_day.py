@@ -1,9 +1,9 @@
 """Write a synthetic day of API traffic of any size, for the performance work.
 
-    python scripts/generate_day.py --rows 1000000 --out day.parquet --seed 0
+    python tools/generate_day.py --rows 1000000 --out day.parquet --seed 0
     python scripts/score.py input.path=day.parquet output.dir=out
 
-The day streams to Parquet one row group at a time (see traffic/scale_day.py), so
+The day streams to Parquet one row group at a time (see synthetic/scale/day.py), so
 memory stays bounded whatever ``--rows`` is; the file appears, complete, only at
 the end. Columns: account_id, timestamp (UTC), prompt.
 """
@@ -15,7 +15,7 @@ import resource
 import sys
 import time
 
-from traffic.scale_day import write_day
+from synthetic.scale.day import write_day
 
 
 def main(argv: list[str] | None = None) -> int:
