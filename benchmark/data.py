@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from embedder import normalize_text
-from synthetic.demo.day import demo_day_with_labels
+from synthetic.demo.day import DemoOptions, demo_day_with_labels
 from synthetic.demo.phrasing import MIXED_TEMPLATES, SELF_INSTRUCT_TASKS, SWEEP_TEMPLATES_A, SWEEP_TEMPLATES_B
 from synthetic.demo.text import fill_slots
 from synthetic.demo.topics import SUBJECTS, SUBTOPICS, TOPICS
@@ -138,7 +138,7 @@ def demo_topics(*, n: int, seed: int) -> Sample:
     """``n`` distinct prompts of the demo day's ordinary users, labelled with their subject."""
     users = 300
     while True:
-        day = demo_day_with_labels(n_users=users, seed=seed)
+        day = demo_day_with_labels(DemoOptions(users=users, seed=seed))
         day = day[(day["kind"] == "user") & (day["subject"] != "")]
         texts, labels, seen = [], [], set()
         for prompt, subject in zip(day["prompt"], day["subject"]):

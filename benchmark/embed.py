@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.neighbours import build_index, recall_at_k, self_knn
+from index.options import IndexOptions
 
 
 def neighbour_recall(vectors: np.ndarray, reference: np.ndarray, *, k: int = 10) -> float:
@@ -18,5 +19,5 @@ def neighbour_recall(vectors: np.ndarray, reference: np.ndarray, *, k: int = 10)
     k = min(k, len(vectors) - 1)
     if k < 1:
         raise ValueError("neighbour recall needs at least 2 prompts")
-    ids = [self_knn(build_index(v, factory="Flat"), v, k=k)[1] for v in (vectors, reference)]
+    ids = [self_knn(build_index(v, options=IndexOptions(factory="Flat")), v, k=k)[1] for v in (vectors, reference)]
     return float(recall_at_k(ids[0], ids[1]))

@@ -24,20 +24,22 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from job.config import IndexOptions, TemplateOptions
-from job.templates import mine_templates
+from index.options import IndexOptions
+from scoring.nodes import Nodes
+from scoring.options import TemplateOptions
+from scoring.templating import mine_templates
 from scoring.tokens import TokenStore
 
 _WORD = re.compile(r"\w+")
 
 
-def project_groups(texts: list[str], vectors: np.ndarray, *, templates: TemplateOptions | None = None,
-                   index: IndexOptions | None = None) -> tuple[np.ndarray, dict[str, float]]:
-    """The daily job's template groups of ``texts`` as one account (job defaults unless given).
+def project_groups(texts: list[str], vectors: np.ndarray, *, templates: TemplateOptions = TemplateOptions(),
+                   index: IndexOptions = IndexOptions()) -> tuple[np.ndarray, dict[str, float]]:
+    """The daily job's template groups of ``texts`` as one account (the shipped options unless given).
 
     Returns:
         (group per prompt, -1 for none; seconds per step: ``tokens`` (the token
-        store the job builds while ingesting), ``groups`` (:func:`job.templates.mine_templates`:
+        store the job builds while ingesting), ``groups`` (:func:`scoring.templating.mine_templates`:
         skeletons, then within-account neighbours and siblings for the rest)).
     """
     steps: dict[str, float] = {}
@@ -47,9 +49,8 @@ def project_groups(texts: list[str], vectors: np.ndarray, *, templates: Template
         store.add(text)
     t1 = time.perf_counter()
     n = len(texts)
-    groups = mine_templates(store, vectors, np.zeros(n, dtype=np.int64), np.arange(n, dtype=np.int64), n_accounts=1,
-                            popular=np.zeros(n, dtype=bool), templates=templates or TemplateOptions(),
-                            index=index or IndexOptions())
+    nodes = Nodes(account=np.zeros(n, dtype=np.int64), uid=np.arange(n, dtype=np.int64), n_accounts=1)
+    groups = mine_templates(store, vectors, nodes, popular=np.zeros(n, dtype=bool), rules=templates, index=index)
     t2 = time.perf_counter()
     steps.update(tokens=t1 - t0, groups=t2 - t1)
     return np.asarray(groups.group, dtype=np.int64), steps

@@ -10,16 +10,16 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from scoring.options import TopicOptions
 from scoring.tokens import TokenStore
 from scoring.topic_text import topic_texts
 from scoring.topics import assign_cells, choose_n_cells, train_codebook
 
 
-def codebook_topics(vectors: np.ndarray, *, n_cells: int = 256, min_points_per_cell: int = 39,
-                    n_iter: int = 20, seed: int = 0) -> np.ndarray:
+def codebook_topics(vectors: np.ndarray, *, options: TopicOptions = TopicOptions(), seed: int = 0) -> np.ndarray:
     """The daily job's topic cells: spherical k-means codebook on the vectors, then nearest centroid."""
-    k = choose_n_cells(len(vectors), n_cells=n_cells, min_points_per_cell=min_points_per_cell)
-    centroids = train_codebook(vectors, n_cells=k, n_iter=n_iter, seed=seed)
+    k = choose_n_cells(len(vectors), options)
+    centroids = train_codebook(vectors, n_cells=k, options=options, seed=seed)
     return assign_cells(vectors, centroids).astype(np.int64)
 
 
@@ -33,7 +33,7 @@ def topic_word_vectors(texts: list[str], vectors: np.ndarray, embed) -> np.ndarr
     for text in texts:
         store.add(text)
     n = len(texts)
-    changed = topic_texts(store, np.full(n, -1, np.int64), np.arange(n, dtype=np.int64))
+    changed = topic_texts(store, np.full(n, -1, np.int64), np.arange(n, dtype=np.int64), options=TopicOptions())
     out = vectors.copy()
     if changed:
         out[np.fromiter(changed, dtype=np.int64, count=len(changed))] = embed(list(changed.values()))

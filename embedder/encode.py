@@ -9,11 +9,10 @@ import numpy as np
 
 __all__ = ["Embedder", "default_batch_size"]
 
-# Measured here (2 noisy AMD EPYC cores, prompts of 20-400 chars): MiniLM runs ~2x faster at
-# batch 16-32 than at 256, because attention cost grows with the padded length; the static
-# model has no padding and gains from large batches up to ~1024. A GPU is the other way
-# round: small batches leave it idle, and length-sorted batches keep padding low, so MiniLM
-# on CUDA takes 256 (not yet measured on a GPU: scripts/gpu_check.py reports 64/256/1024).
+# On a CPU, MiniLM runs about twice as fast at batch 16-32 as at 256: attention cost grows with
+# the padded length. The static model has no padding and gains from large batches up to ~1024.
+# A GPU is the other way round: small batches leave it idle, and length-sorted batches keep
+# padding low (scripts/gpu_check.py reports batches 64, 256 and 1024 side by side).
 _DEFAULT_BATCH = {("transformer", "cpu"): 32, ("transformer", "cuda"): 256,
                   ("static", "cpu"): 1024, ("static", "cuda"): 1024}
 
@@ -25,19 +24,16 @@ class Embedder:
     and the rows are put back in input order. Feed it `normalize_text` output: the model
     sees exactly what it is given.
 
-    Throughput measured on this project's 2-core CPU machines (real prompts of 20-400
-    characters, median 125, after `normalize_text`; a shared machine, so +-30%):
-    ``minilm`` ~140 prompts/s at batch 32 (~90/s when the same batches are not sorted by
-    length, ~40-55/s at batch 256); ``static`` ~15,000 prompts/s at batch 1024.
-
     Args:
         model: a SentenceTransformer, typically from `embedder.load_model`.
         batch_size: texts per forward pass; None picks 32 for a transformer on the CPU, 256
             for a transformer on CUDA, and 1024 for a static-embedding model.
         show_progress: show a progress bar over batches.
+        name: the model's name in `embedder.options.MODELS`, for :attr:`identity`.
     """
 
-    def __init__(self, model: Any, *, batch_size: int | None = None, show_progress: bool = False):
+    def __init__(self, model: Any, *, batch_size: int | None = None, show_progress: bool = False,
+                 name: str | None = None):
         if batch_size is None:
             batch_size = default_batch_size(model)
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -48,12 +44,25 @@ class Embedder:
         self.model = model
         self.batch_size = batch_size
         self.show_progress = show_progress
+        self.name = name
         self._dim = int(dim)
+        self._identity: dict | None = None
 
     @property
     def dim(self) -> int:
         """Length of each vector (384 for MiniLM, the PCA dimensions for the static model)."""
         return self._dim
+
+    @property
+    def identity(self) -> dict:
+        """The model's identity for reports (`embedder.models.model_identity`); needs ``name``."""
+        if self._identity is None:
+            from embedder.models import model_identity
+
+            if self.name is None:
+                raise ValueError("this Embedder was made without a model name, so its identity is unknown")
+            self._identity = model_identity(self.name, self.model)
+        return self._identity
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts`.

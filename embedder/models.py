@@ -23,14 +23,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from embedder.device import resolve_device, resolve_precision
+from embedder.options import MODELS, EmbedderOptions
 from files.atomic import atomic_path
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 __all__ = ["MODELS", "minilm_path", "load_model", "model_identity", "default_cache_dir", "static_model_dir"]
-
-MODELS = ("minilm", "static")
 
 _SOURCE_NAME = "all-MiniLM-L6-v2"
 _MARKER = "distill-detector.json"  # written last inside a static model folder; its presence means "complete"
@@ -69,7 +68,7 @@ def default_cache_dir() -> pathlib.Path:
     return base / "distill-detector"
 
 
-def static_model_dir(cache_dir: str | os.PathLike | None = None, static_dims: int = 256) -> pathlib.Path:
+def static_model_dir(cache_dir: str | os.PathLike | None, static_dims: int) -> pathlib.Path:
     """Folder where the static model distilled with `static_dims` PCA dimensions lives (or will live).
 
     Named for the source model, the dimensions and the model2vec version, so that upgrading
@@ -79,57 +78,33 @@ def static_model_dir(cache_dir: str | os.PathLike | None = None, static_dims: in
     return root / f"{_SOURCE_NAME}_static-pca{static_dims}_model2vec-{_version('model2vec')}"
 
 
-def load_model(
-    name: str,
-    *,
-    device: str = "cpu",
-    precision: str = "auto",
-    cache_dir: str | os.PathLike | None = None,
-    static_dims: int = 256,
-    max_seq_length: int | None = None,
-) -> SentenceTransformer:
-    """Load one of `MODELS` as a SentenceTransformer, from local files only.
+def load_model(options: EmbedderOptions) -> SentenceTransformer:
+    """Load the model ``options`` name as a SentenceTransformer, from local files only.
 
-    Args:
-        name: "minilm" (the 384-d transformer) or "static" (a model2vec static embedding
-            distilled from the same MiniLM with PCA to `static_dims` dimensions).
-        device: "cpu", "cuda", "cuda:N", or "auto" (cuda when available, else cpu); see
-            `embedder.device.resolve_device`.
-        precision: "auto" (float16 for "minilm" on CUDA; otherwise the model as loaded:
-            float32 MiniLM, float16-stored static weights), "float32" or "float16"
-            (MiniLM only on CUDA).
-        cache_dir: where the static model is built and kept, and where weight hashes are
-            remembered; default `default_cache_dir()`.
-        static_dims: output dimensions of the static model (PCA), 2 to 384.
-        max_seq_length: truncate inputs to this many tokens ("minilm" only; its default is
-            256). The static model reads the whole text and ignores this.
+    ``minilm`` is the 384-d transformer; ``static`` a model2vec static embedding distilled from
+    the same MiniLM with PCA to ``options.static_dims`` dimensions, built on first use and cached
+    in ``options.cache_dir``. ``options.max_seq_length`` truncates MiniLM's input; the static
+    model reads the whole text.
 
     Raises:
-        ValueError: unknown `name` or `precision`, an out-of-range `static_dims` /
-            `max_seq_length`, or float16 MiniLM on the CPU.
-        RuntimeError: `device` names CUDA and torch sees no CUDA device.
+        ValueError: float16 MiniLM on the CPU.
+        RuntimeError: ``options.device`` names CUDA and torch sees no CUDA device.
     """
-    if name not in MODELS:
-        raise ValueError(f"Unknown embedding model {name!r}; choose one of {MODELS}.")
-    if not isinstance(static_dims, int) or not 2 <= static_dims <= 384:
-        raise ValueError(f"static_dims must be an int in [2, 384] (MiniLM has 384 dimensions), got {static_dims!r}.")
-    if max_seq_length is not None and (not isinstance(max_seq_length, int) or max_seq_length < 1):
-        raise ValueError(f"max_seq_length must be a positive int or None, got {max_seq_length!r}.")
     _go_offline()
-    device = resolve_device(device)
-    cast = resolve_precision(precision, device=device, transformer=name == "minilm")
+    device = resolve_device(options.device)
+    cast = resolve_precision(options.precision, device=device, transformer=options.name == "minilm")
     from sentence_transformers import SentenceTransformer
 
-    cache_root = pathlib.Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    if name == "minilm":
+    cache_root = pathlib.Path(options.cache_dir).expanduser() if options.cache_dir is not None else default_cache_dir()
+    if options.name == "minilm":
         source = minilm_path()
         model = SentenceTransformer(str(source), device=device)
-        if max_seq_length is not None:
-            model.max_seq_length = max_seq_length
+        if options.max_seq_length is not None:
+            model.max_seq_length = options.max_seq_length
     else:
         from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
-        source = _ensure_static_model(static_model_dir(cache_root, static_dims), static_dims)
+        source = _ensure_static_model(static_model_dir(cache_root, options.static_dims), options.static_dims)
         model = SentenceTransformer(modules=[StaticEmbedding.from_model2vec(str(source))], device=device)
     if cast == "float16":
         # sentence-transformers' documented way to run in half precision (its "Speeding up Inference" page).

@@ -13,18 +13,45 @@ import dataclasses
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pandas as pd
 
+from embedder import EmbedderOptions
 from evaluation.metrics import campaign_metrics, detection_metrics, markdown_table
 from evaluation.signals import cached_signals, rescore
-from job.config import EmbedderOptions, EvalOptions, IndexOptions, ScoringOptions, SimulateOptions
 from files.atomic import atomic_path
 from files.tables import write_json
+from job.pipeline import Detector, score_traffic
+from job.stage_timer import StageTimer
+from synthetic.labelled.day import SimulateOptions
+from traffic.read import InputOptions
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """Where the evaluation reads and writes, and what it optimises in a sweep (``eval.*``).
+
+    Attributes:
+        out_dir: folder of ``metrics.json``, ``metrics.md`` and ``accounts.parquet``.
+        cache_dir: simulated days and per-account signals, reused across runs.
+        traffic: a labelled day of your own, instead of simulating one ...
+        labels: ... and its labels: ``account_id, label (benign|harvester), strategy, hard_negative``.
+        baselines: score the published baselines on the same accounts.
+        optimized_metric: the metric a sweep maximises.
+    """
+
+    out_dir: str = "outputs/eval"
+    cache_dir: str = "outputs/eval-cache"
+    traffic: Optional[str] = None
+    labels: Optional[str] = None
+    baselines: bool = True
+    optimized_metric: str = "eval/auroc"
 TABLE_COLUMNS = ["eval/auroc", "eval/tpr_at_fpr_0.01", "eval/fpr_at_fpr_0.01", "eval/tpr_at_fpr_0.001",
                  "eval/hard_negative_fpr"]
 
@@ -38,34 +65,17 @@ def labelled_day(simulate: SimulateOptions, *, cache_dir: Path) -> tuple[Path, P
         from synthetic.labelled.day import load_corpus, simulate_day, write_labelled_day
 
         corpus = load_corpus(simulate.corpus, tune_share=simulate.tune_share)
-        frame, truth = simulate_day(corpus, split=simulate.split, seed=simulate.seed, n_users=simulate.n_users,
-                                    harvesters_per_strategy=simulate.harvesters_per_strategy,
-                                    fleet_accounts=simulate.fleet_accounts, day=simulate.day)
+        frame, truth = simulate_day(corpus, simulate)
         write_labelled_day(frame, truth, folder)
     return traffic, labels
 
 
-def compute_signals(traffic: Path, *, embedder: EmbedderOptions, index: IndexOptions,
-                    scoring: ScoringOptions) -> tuple[pd.DataFrame, np.ndarray]:
+def compute_signals(traffic: Path, detector: Detector) -> tuple[pd.DataFrame, np.ndarray]:
     """The daily job's per-account table and a vector per traffic row (zeros for rejected rows)."""
-    from embedder import Embedder, load_model, model_identity
-    from job.daily import StageTimer, score_day
-    from job.ingest import ingest
-    from job.wiring import topic_embedder
-    from traffic.read import read_traffic
-
-    model = load_model(embedder.name, device=embedder.device, precision=embedder.precision,
-                       cache_dir=embedder.cache_dir, static_dims=embedder.static_dims,
-                       max_seq_length=embedder.max_seq_length)
-    encoder = Embedder(model, batch_size=embedder.batch_size)
     rejected: list = []
-    day = ingest(read_traffic(traffic), embed=encoder.encode, dim=encoder.dim, reject=rejected.append, progress=False)
-    topic_embed, topic_model = topic_embedder(embedder, topics=scoring.topics.embedder)
-    scored = score_day(day, embed=encoder.encode, index=index, scoring=scoring,
-                       duplicate_similarity=embedder.duplicate_similarity,
-                       model=model_identity(embedder.name, model), timer=StageTimer(),
-                       topic_embed=topic_embed, topic_model=topic_model)
-    vectors = np.zeros((day.rows_read, encoder.dim), dtype=np.float32)
+    day, scored = score_traffic(InputOptions(path=str(traffic)), detector, reject=rejected.append, timer=StageTimer(),
+                                progress=False)
+    vectors = np.zeros((day.rows_read, detector.models.main.dim), dtype=np.float32)
     vectors[day.row_number - 1] = day.vectors[day.row_uid]
     if rejected:
         log.warning("%d rows of %s were rejected and are not scored", len(rejected), traffic)
@@ -83,9 +93,12 @@ def benign_reference(corpus: str, *, embed, size: int = 1024, seed: int = 0) -> 
     return embed([normalize_text(t) for t in sample])
 
 
-def evaluate(*, simulate: SimulateOptions, embedder: EmbedderOptions, index: IndexOptions,
-             scoring: ScoringOptions, options: EvalOptions) -> dict[str, float]:
-    """Run the evaluation and write its results; returns the flat metrics dict."""
+def evaluate(*, simulate: SimulateOptions, detector: Detector, embedder: EmbedderOptions,
+             options: EvalOptions) -> dict[str, float]:
+    """Run the evaluation and write its results; returns the flat metrics dict.
+
+    ``embedder`` names the options ``detector.models`` were built from (part of the signal cache key).
+    """
     cache = Path(options.cache_dir)
     if options.traffic:
         traffic, labels_path = Path(options.traffic), Path(options.labels or "")
@@ -94,12 +107,10 @@ def evaluate(*, simulate: SimulateOptions, embedder: EmbedderOptions, index: Ind
     else:
         traffic, labels_path = labelled_day(simulate, cache_dir=cache)
     signals, vectors_path = cached_signals(
-        traffic, cache_dir=cache, embedder=embedder, index=index, scoring=scoring,
-        compute=lambda: compute_signals(traffic, embedder=embedder, index=index, scoring=scoring),
+        traffic, cache_dir=cache, embedder=embedder, index=detector.index, scoring=detector.scoring,
+        compute=lambda: compute_signals(traffic, detector),
     )
-    scored = rescore(signals, coverage_weight=scoring.coverage_weight, threshold=scoring.threshold,
-                     min_prompts=scoring.min_prompts, campaign_threshold=scoring.campaign_threshold,
-                     sweep_templates=scoring.sweep_templates, base_templates=scoring.base_templates)
+    scored = rescore(signals, detector.scoring)
     truth = pd.read_parquet(labels_path)
     scored = truth.merge(scored, on="account_id", how="left").fillna(
         {"score": 0.0, "flagged": False, "flagged_via_campaign": False, "campaign_id": ""})
@@ -112,8 +123,8 @@ def evaluate(*, simulate: SimulateOptions, embedder: EmbedderOptions, index: Ind
         scored["flagged"].to_numpy(bool), scored["flagged_via_campaign"].fillna(False).to_numpy(bool)))
     rows = {"detector": metrics}
     if options.baselines:
-        for name, scores in _baselines(traffic, vectors_path, scored, simulate=simulate, embedder=embedder,
-                                       cache=cache).items():
+        for name, scores in _baselines(traffic, vectors_path, scored, simulate=simulate,
+                                       embed=detector.models.main.encode, cache=cache).items():
             rows[name] = _metrics(scored, scores, flagged=None, prefix="eval")
             metrics.update({k.replace("eval/", f"baseline/{name}/", 1): v for k, v in rows[name].items()})
     _write(options, metrics, rows, scored)
@@ -145,20 +156,17 @@ def _metrics(table: pd.DataFrame, scores: np.ndarray, *, flagged, prefix: str) -
 
 
 def _baselines(traffic: Path, vectors_path: Path, scored: pd.DataFrame, *, simulate: SimulateOptions,
-               embedder: EmbedderOptions, cache: Path) -> dict[str, np.ndarray]:
+               embed, cache: Path) -> dict[str, np.ndarray]:
     """Baseline scores per account (aligned with ``scored``), cached beside the signals."""
     from evaluation.baselines import baseline_scores
 
     path = cache / f"baselines-{vectors_path.stem.split('-', 1)[1]}.parquet"
     if not path.is_file():
-        from embedder import Embedder, load_model
-
         rows = pd.read_parquet(traffic, columns=["account_id", "timestamp", "prompt"])
         rows["timestamp"] = pd.to_datetime(rows["timestamp"], utc=True, format="ISO8601").astype("int64") / 1e9
         vectors = np.load(vectors_path)
         valid = np.linalg.norm(vectors, axis=1) > 0
-        encoder = Embedder(load_model(embedder.name, cache_dir=embedder.cache_dir, static_dims=embedder.static_dims))
-        reference = benign_reference(simulate.corpus, embed=encoder.encode)
+        reference = benign_reference(simulate.corpus, embed=embed)
         table = baseline_scores(rows[valid].reset_index(drop=True), vectors[valid], reference=reference)
         with atomic_path(path) as tmp:
             table.to_parquet(tmp, index=False)

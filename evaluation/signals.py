@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from job.config import EmbedderOptions, IndexOptions, ScoringOptions
+from embedder import EmbedderOptions
+from index.options import IndexOptions
 from scoring.campaign_verdicts import inherit
+from scoring.options import ScoringOptions
 from scoring.verdicts import account_score
 from files.atomic import atomic_path
 
@@ -46,8 +48,8 @@ def code_version() -> str:
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for folder in ("embedder", "index", "scoring", "job"):
-        for path in sorted((root / folder).glob("*.py")):
-            h.update(path.name.encode())
+        for path in sorted((root / folder).rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -94,26 +96,22 @@ def cached_signals(
     return table[SIGNAL_COLUMNS].copy(), vectors_path
 
 
-def rescore(signals: pd.DataFrame, *, coverage_weight: float, threshold: float, min_prompts: int,
-            campaign_threshold: float | None = None, sweep_templates: float = 16.0,
-            base_templates: float = 2.0) -> pd.DataFrame:
-    """Signals plus ``score``, ``flagged`` and ``flagged_via_campaign`` under the given score options.
+def rescore(signals: pd.DataFrame, options: ScoringOptions) -> pd.DataFrame:
+    """Signals plus ``score``, ``flagged`` and ``flagged_via_campaign`` under the score options.
 
     Each account and each campaign is scored as in the daily job, and accounts
     inherit from their campaigns (``scoring.campaign_verdicts.inherit``); nothing is recomputed.
     """
     out = signals.copy()
     own = account_score(out["coverage"].to_numpy(float), out["templating"].to_numpy(float),
-                        out["effective_templates"].to_numpy(float), coverage_weight=coverage_weight,
-                        sweep_templates=sweep_templates, base_templates=base_templates)
-    own_flagged = (own >= threshold) & (out["n_distinct"].to_numpy() >= min_prompts)
+                        out["effective_templates"].to_numpy(float), options=options)
+    own_flagged = (own >= options.threshold) & (out["n_distinct"].to_numpy() >= options.min_prompts)
     linked = out["campaign_id"].fillna("").to_numpy(str) != ""
     pooled = account_score(out["campaign_coverage"].to_numpy(float), out["campaign_templating"].to_numpy(float),
-                           out["campaign_effective_templates"].to_numpy(float), coverage_weight=coverage_weight,
-                           sweep_templates=sweep_templates, base_templates=base_templates)
+                           out["campaign_effective_templates"].to_numpy(float), options=options)
     pooled = np.where(linked, pooled, 0.0)
-    campaign_threshold = threshold if campaign_threshold is None else campaign_threshold
-    pooled_flagged = linked & (pooled >= campaign_threshold) & (out["campaign_n_distinct"].to_numpy() >= min_prompts)
+    pooled_flagged = (linked & (pooled >= options.campaign_threshold)
+                      & (out["campaign_n_distinct"].to_numpy() >= options.min_prompts))
     score, flagged, through = inherit(own, own_flagged, pooled, pooled_flagged)
     out["score"], out["flagged"], out["flagged_via_campaign"] = score, flagged, through
     return out

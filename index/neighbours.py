@@ -15,18 +15,18 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from index.gpu import place_index, to_cpu
 from files.atomic import atomic_path
+from index.gpu import place_index, to_cpu
+from index.options import IndexOptions
 
 AUTO = "auto"
 
 
-def resolve_factory(factory: str, n_vectors: int, *, flat_max: int = 50_000, sq8_max: int = 2_000_000,
-                    dim: int | None = None) -> str:
+def resolve_factory(options: IndexOptions, n_vectors: int, *, dim: int | None = None) -> str:
     """The concrete faiss factory string for ``n_vectors`` vectors of dimension ``dim``.
 
-    ``"auto"`` is ``"Flat"`` (exact) up to ``flat_max`` vectors, where exact search
-    still costs seconds; ``"IVF{nlist},SQ8"`` up to ``sq8_max`` with ``nlist ≈ 4·√n``,
+    ``"auto"`` is ``"Flat"`` (exact) up to ``options.flat_max`` vectors, where exact search
+    still costs seconds; ``"IVF{nlist},SQ8"`` up to ``options.sq8_max`` with ``nlist ≈ 4·√n``,
     the usual faiss rule of thumb; and above that ``"IVF{2·√n},PQ64x4fs,Refine(SQ8)"``:
     the day's self-search scans ``nprobe·n/nlist`` codes per query, so an SQ8 scan
     grows as n^1.5 (hours at 7M prompts on 2 cores), while 4-bit fast-scan PQ codes
@@ -34,11 +34,11 @@ def resolve_factory(factory: str, n_vectors: int, *, flat_max: int = 50_000, sq8
     SQ8 codes (~290 bytes a vector). PQ64 needs ``dim`` divisible by 64; otherwise SQ8
     stays. Any other string is returned unchanged.
     """
-    if factory != AUTO:
-        return factory
-    if n_vectors <= flat_max:
+    if options.factory != AUTO:
+        return options.factory
+    if n_vectors <= options.flat_max:
         return "Flat"
-    if n_vectors > sq8_max and (dim is None or dim % 64 == 0):
+    if n_vectors > options.sq8_max and (dim is None or dim % 64 == 0):
         return f"IVF{int(2 * math.sqrt(n_vectors))},PQ64x4fs,Refine(SQ8)"
     nlist = int(4 * math.sqrt(n_vectors))
     return f"IVF{nlist},SQ8"
@@ -47,36 +47,25 @@ def resolve_factory(factory: str, n_vectors: int, *, flat_max: int = 50_000, sq8
 def build_index(
     vectors: np.ndarray,
     *,
-    factory: str = AUTO,
-    flat_max: int = 50_000,
-    nprobe: int = 16,
-    ef_search: int = 64,
+    options: IndexOptions,
+    seed: int = 0,
+    device: str = "auto",
     train_max: int = 200_000,
     train_iterations: int = 10,
-    seed: int = 0,
     add_batch: int = 65_536,
-    device: str = "auto",
-    sq8_max: int = 2_000_000,
-    refine_k_factor: int = 32,
 ) -> faiss.Index:
     """Build an inner-product faiss index over unit-norm ``vectors``.
 
     Args:
         vectors: (n, d) float32, unit L2 norm: an array, or a :class:`index.vector_file.VectorFile`.
-        factory: faiss factory string (e.g. ``"Flat"``, ``"HNSW32,Flat"``,
-            ``"IVF1024,SQ8"``) or ``"auto"`` (see :func:`resolve_factory`).
-        flat_max: largest day searched exactly under ``"auto"``.
-        nprobe: IVF cells visited per query (recall/speed trade-off).
-        ef_search: HNSW search breadth.
+        options: the factory (resolved by :func:`resolve_factory`) and its search knobs.
+        seed: seed of the training sample and of the k-means inside training.
+        device: ``auto`` (a GPU where the installed faiss has GPU support and sees one, else the
+            CPU), ``cpu``, ``cuda`` or ``cuda:N``; built on the CPU, then placed (:mod:`index.gpu`).
         train_max: at most this many vectors (a fixed-seed sample) train IVF/PQ.
         train_iterations: k-means iterations of IVF training. faiss defaults to 25; on a
             1M-prompt day 10 keep the same recall@10 (0.959 vs exact search) at 3.5x less training.
-        seed: seed of that sample and of the k-means inside training.
         add_batch: vectors read and added at a time when ``vectors`` is not an in-memory array.
-        sq8_max: largest day indexed with IVF-SQ8 under ``"auto"`` (see :func:`resolve_factory`).
-        refine_k_factor: a re-ranking index re-ranks this many times k candidates.
-        device: ``auto`` (a GPU where the installed faiss has GPU support and sees one, else the
-            CPU), ``cpu``, ``cuda`` or ``cuda:N``; built on the CPU, then placed (:mod:`index.gpu`).
 
     Returns:
         A trained index holding all vectors, ids 0..n-1 in input order.
@@ -85,7 +74,7 @@ def build_index(
     in_memory = isinstance(vectors, np.ndarray)
     x = _as_float32(vectors) if in_memory else vectors
     n, d = x.shape
-    spec = resolve_factory(factory, n, flat_max=flat_max, sq8_max=sq8_max, dim=d)
+    spec = resolve_factory(options, n, dim=d)
     try:
         index = faiss.index_factory(d, spec, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as err:
@@ -104,12 +93,12 @@ def build_index(
     else:
         for start in range(0, n, add_batch):
             index.add(_as_float32(x[start : start + add_batch]))
-    set_search_params(index, nprobe=nprobe, ef_search=ef_search, refine_k_factor=refine_k_factor)
+    set_search_params(index, options)
     return place_index(index, device=device)
 
 
-def set_search_params(index: faiss.Index, *, nprobe: int, ef_search: int, refine_k_factor: int = 32) -> None:
-    """Apply the search-time knobs that exist on this index type.
+def set_search_params(index: faiss.Index, options: IndexOptions) -> None:
+    """Apply the search-time knobs of ``options`` that exist on this index type.
 
     ``refine_k_factor``: a re-ranking index (``...,Refine(...)``) re-ranks this many
     times k candidates of its base index. On a 1M-prompt day with PQ64x4fs codes,
@@ -117,12 +106,12 @@ def set_search_params(index: faiss.Index, *, nprobe: int, ef_search: int, refine
     """
     ivf = _find_ivf(index)
     if ivf is not None:
-        ivf.nprobe = nprobe
+        ivf.nprobe = options.nprobe
     if isinstance(faiss.downcast_index(index), faiss.IndexRefine):
-        faiss.downcast_index(index).k_factor = refine_k_factor
+        faiss.downcast_index(index).k_factor = options.refine_k_factor
     hnsw = getattr(faiss.downcast_index(index), "hnsw", None)
     if hnsw is not None:
-        hnsw.efSearch = ef_search
+        hnsw.efSearch = options.ef_search
 
 
 def search(
@@ -224,7 +213,7 @@ def save_index(index: faiss.Index, path: str | os.PathLike) -> Path:
     return path
 
 
-def load_index(path: str | os.PathLike, *, nprobe: int = 16, ef_search: int = 64) -> faiss.Index:
+def load_index(path: str | os.PathLike, *, options: IndexOptions) -> faiss.Index:
     """Read an index written by :func:`save_index`; a missing or corrupt file raises ValueError."""
     path = Path(path)
     if not path.is_file():
@@ -234,7 +223,7 @@ def load_index(path: str | os.PathLike, *, nprobe: int = 16, ef_search: int = 64
     except RuntimeError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else "unreadable"
         raise ValueError(f"{path}: not a readable faiss index ({first}); rebuild it") from None
-    set_search_params(index, nprobe=nprobe, ef_search=ef_search)
+    set_search_params(index, options)
     return index
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.neighbours import build_index, drop_own, search
+from index.options import IndexOptions
 
 
 def knn_within_groups(
@@ -18,11 +19,7 @@ def knn_within_groups(
     rows: np.ndarray,
     groups: np.ndarray,
     *,
-    k: int,
-    exact_max: int = 4_096,
-    factory: str = "auto",
-    nprobe: int = 16,
-    ef_search: int = 64,
+    options: IndexOptions,
     queries: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Neighbour pairs among the members of each group.
@@ -31,9 +28,8 @@ def knn_within_groups(
         vectors: (n_vectors, d) unit-norm vectors.
         rows: for each member, its row in ``vectors`` (members may share a row).
         groups: for each member, its group code; members must be sorted by group.
-        k: neighbours per member (fewer in small groups).
-        exact_max: largest group searched exactly.
-        factory, nprobe, ef_search: index settings for larger groups.
+        options: ``within_account_k`` neighbours per member (fewer in small groups); groups up to
+            ``exact_max`` members are searched exactly, larger ones through their own index.
         queries: optional boolean per member: only these look for neighbours (among all
             members of their group); groups without a query are skipped. Default: all.
 
@@ -53,11 +49,11 @@ def knn_within_groups(
         if size < 2 or not len(ask):
             continue
         x = np.ascontiguousarray(vectors[rows[start:stop]], dtype=np.float32)
-        kk = min(k, size - 1)
-        if size <= exact_max:
+        kk = min(options.within_account_k, size - 1)
+        if size <= options.exact_max:
             s, j = _exact_knn(x, ask, kk)
         else:
-            index = build_index(x, factory=factory, nprobe=nprobe, ef_search=ef_search)
+            index = build_index(x, options=options)
             s, j = drop_own(*search(index, x[ask], k=kk + 1), ask)
         valid = j >= 0
         src.append(np.repeat(ask, kk)[valid.ravel()] + start)

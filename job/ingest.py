@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from embedder import normalize_text
 from index.vector_file import VectorFile
+from scoring.arrays import run_starts
 from scoring.tokens import TokenStore
 from traffic.read import Chunk, Rejected
 
@@ -94,7 +95,7 @@ class _Accumulator:
         occurrence in the chunk; records them as seen."""
         order = np.argsort(digests, kind="stable")
         ordered = digests[order]
-        first = np.concatenate([[True], ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, bool)
+        first = run_starts(ordered)
         unique, at = ordered[first], order[first]  # stable sort: ``at`` is each digest's first position
         where = np.searchsorted(self.seen, unique)
         known = self.seen[np.minimum(where, len(self.seen) - 1)] == unique if len(self.seen) else \

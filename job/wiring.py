@@ -1,72 +1,127 @@
-"""The one place where a Hydra config becomes objects and a call to the daily job."""
+"""The one place where a composed Hydra config becomes objects: the options, the embedders, a detector.
+
+Only the entry points (``scripts/``, ``tools/``) import this module; every component
+below it takes typed options and never sees a config.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from job.config import DailyConfig, EmbedderOptions, EvaluateConfig
+from job.config import DailyConfig, EvaluateConfig
+from job.pipeline import Detector, Models
+
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+class ConfigError(ValueError):
+    """A config key or value that no stage accepts; the message names the key and the fix."""
+
+
+def compose(config_name: str, overrides: list[str] | None = None) -> DictConfig:
+    """``conf/<config_name>.yaml`` composed with command-line style overrides, outside ``@hydra.main``
+    (for the tools and the tests: the shipped configuration, as the entry points see it)."""
+    from hydra import compose as hydra_compose, initialize_config_dir
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return hydra_compose(config_name=config_name, overrides=list(overrides or []))
 
 
 def register_configs() -> None:
-    """Register the schemas ``conf/config.yaml`` and ``conf/evaluate.yaml`` are checked against (idempotent)."""
-    ConfigStore.instance().store(name="daily_schema", node=DailyConfig)
-    ConfigStore.instance().store(name="evaluate_schema", node=EvaluateConfig)
+    """Register the schemas ``conf/config.yaml`` and ``conf/evaluate.yaml`` are checked against (idempotent).
+
+    The option classes are frozen, which OmegaConf would make read-only nodes that no
+    override could change; the registered nodes are made writable, and the frozen objects
+    are built (and check their values) in :func:`options_from`.
+    """
+    ConfigStore.instance().store(name="daily_schema", node=_writable(OmegaConf.structured(DailyConfig)))
+    ConfigStore.instance().store(name="evaluate_schema", node=_writable(OmegaConf.structured(EvaluateConfig)))
+
+
+def options_from(cfg: DictConfig, schema: type):
+    """The frozen options a composed config describes.
+
+    Raises:
+        ConfigError: a key the schema does not know (``+scoring.treshold=0.3``) or a value a stage refuses.
+    """
+    _check_keys(cfg, schema, prefix="")
+    try:
+        return OmegaConf.to_object(cfg)
+    except ValueError as err:
+        raise ConfigError(str(err).splitlines()[0]) from None
+
+
+def open_detector(embedder, *, index, scoring) -> Detector:
+    """The detector these options describe: its embedders loaded once (the static one for topic
+    words too, when ``scoring.topics.embedder`` is ``static`` beside another main embedder)."""
+    from embedder import EmbedderOptions, open_embedder
+
+    main = open_embedder(embedder)
+    topic = None
+    if scoring.topics.embedder == "static" and embedder.name != "static":
+        topic = open_embedder(EmbedderOptions(name="static", cache_dir=embedder.cache_dir,
+                                              static_dims=embedder.static_dims, batch_size=1024))
+    return Detector(models=Models(main=main, duplicate_similarity=embedder.duplicate_similarity, topic=topic),
+                    index=index, scoring=scoring)
 
 
 def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
     """Run the daily job described by a composed config; returns its summary."""
-    from embedder import Embedder, load_model, model_identity
-    from job.daily import open_traffic, run_day
+    from job.daily import check_traffic, run_day
 
-    options: DailyConfig = OmegaConf.to_object(cfg)
-    resolved = OmegaConf.to_container(cfg, resolve=True)
+    options: DailyConfig = options_from(cfg, DailyConfig)
     out = Path(options.output.dir)
-    source = options.input.path
-    if source is None:
-        source = _write_demo_day(out, n_users=options.input.demo_users, seed=options.input.demo_seed)
+    source = options.input
+    if source.path is None:
+        from synthetic.demo.day import write_demo_day
+
+        out.mkdir(parents=True, exist_ok=True)
+        source = dataclasses.replace(source, path=str(write_demo_day(out / "demo_traffic.parquet", options.demo)))
     else:
         # Fail on a missing file or column before the model loads (seconds) or anything is written.
-        open_traffic(source, options.input)
-    emb = options.embedder
-    model = load_model(emb.name, device=emb.device, precision=emb.precision, cache_dir=emb.cache_dir,
-                       static_dims=emb.static_dims, max_seq_length=emb.max_seq_length)
-    embedder = Embedder(model, batch_size=emb.batch_size, show_progress=False)
-    topic_embed, topic_model = topic_embedder(emb, topics=options.scoring.topics.embedder)
-    return run_day(
-        source=source, output_dir=out, embed=embedder.encode, dim=embedder.dim,
-        model=model_identity(emb.name, model), read=options.input, index=options.index,
-        scoring=options.scoring, duplicate_similarity=emb.duplicate_similarity,
-        config=resolved, progress=progress, topic_embed=topic_embed, topic_model=topic_model,
-    )
-
-
-def topic_embedder(emb: EmbedderOptions, *, topics: str):
-    """(encode, identity) of the embedder for topic words, or (None, None) to use the main one.
-
-    ``topics='static'`` with a non-static main embedder loads the static model for topic words.
-    """
-    if topics != "static" or emb.name == "static":
-        return None, None
-    from embedder import Embedder, load_model, model_identity
-
-    static = load_model("static", cache_dir=emb.cache_dir, static_dims=emb.static_dims)
-    return Embedder(static, batch_size=1024, show_progress=False).encode, model_identity("static", static)
-
-
-def _write_demo_day(out: Path, *, n_users: int, seed: int) -> Path:
-    from synthetic.demo.day import write_demo_day
-
-    out.mkdir(parents=True, exist_ok=True)
-    return write_demo_day(out / "demo_traffic.parquet", n_users=n_users, seed=seed)
+        check_traffic(source)
+    detector = open_detector(options.embedder, index=options.index, scoring=options.scoring)
+    return run_day(source, detector, output_dir=out, config=OmegaConf.to_container(cfg, resolve=True),
+                   progress=progress)
 
 
 def evaluate_from_config(cfg: DictConfig) -> dict[str, float]:
     """Run the labelled evaluation described by a composed config; returns its metrics."""
     from evaluation.run import evaluate
 
-    options: EvaluateConfig = OmegaConf.to_object(cfg)
-    return evaluate(simulate=options.simulate, embedder=options.embedder, index=options.index,
-                    scoring=options.scoring, options=options.eval)
+    options: EvaluateConfig = options_from(cfg, EvaluateConfig)
+    detector = open_detector(options.embedder, index=options.index, scoring=options.scoring)
+    return evaluate(simulate=options.simulate, detector=detector, embedder=options.embedder, options=options.eval)
+
+
+def _writable(node: DictConfig) -> DictConfig:
+    node._set_flag("readonly", None)
+    for key in node.keys():
+        child = node._get_node(key)
+        if isinstance(child, DictConfig):
+            _writable(child)
+        else:
+            child._set_flag("readonly", None)
+    return node
+
+
+def _check_keys(cfg: DictConfig, schema: type, *, prefix: str) -> None:
+    """Refuse keys that no option class has (added with ``+key=value``), naming the closest real one."""
+    fields = {f.name: f for f in dataclasses.fields(schema)}
+    for key in cfg.keys():
+        name = f"{prefix}{key}"
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f"; did you mean {prefix}{close[0]}?" if close else f"; known keys: {', '.join(sorted(fields))}"
+            raise ConfigError(f"{name} is not an option{hint}")
+        # Nested options are the fields made by their class (``field(default_factory=Options)``).
+        nested = fields[key].default_factory
+        if dataclasses.is_dataclass(nested) and isinstance(cfg[key], DictConfig):
+            _check_keys(cfg[key], nested, prefix=f"{name}.")

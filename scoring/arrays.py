@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+MIX = np.uint64(0x9E3779B97F4A7C15)
+"""The 64-bit golden-ratio constant that the hashes of token runs, affixes and features multiply by."""
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Positions where each run of equal values in a 1-D array starts (the first position, and every
+    position whose value differs from the one before); empty for an empty array."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values of a 1-D integer array.
@@ -12,14 +23,13 @@ def distinct(values: np.ndarray) -> np.ndarray:
     default hash-based ``np.unique`` is ~100x slower on millions of 64-bit keys.
     """
     out = np.sort(values, kind="stable")
-    return out[np.concatenate([[True], out[1:] != out[:-1]])] if len(out) else out
+    return out[run_starts(out)]
 
 
 def distinct_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sorted distinct values of a 1-D integer array and how often each occurs (by sort, see ``distinct``)."""
     ordered = np.sort(values, kind="stable")
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]])) if len(ordered) else \
-        np.zeros(0, dtype=np.int64)
+    starts = run_starts(ordered)
     return ordered[starts], np.diff(np.concatenate([starts, [len(ordered)]]))
 
 
@@ -39,8 +49,7 @@ def occurrences(values: np.ndarray) -> np.ndarray:
     if not len(values):
         return np.zeros(0, dtype=np.int64)
     order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    starts = run_starts(values[order])
     sizes = np.diff(np.concatenate([starts, [len(values)]]))
     out = np.empty(len(values), dtype=np.int64)
     out[order] = np.repeat(sizes, sizes)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scoring.options import ScoringOptions
 from scoring.verdicts import account_score, render_templates
 
 
@@ -41,6 +42,12 @@ class CampaignSignals:
     effective_templates: np.ndarray
     first_seen: np.ndarray
     last_seen: np.ndarray
+
+    @classmethod
+    def empty(cls, *, n_bins: int) -> CampaignSignals:
+        """The signals of a day without campaigns."""
+        none = np.zeros(0)
+        return cls([], none, none, none, none, none, none, none, none, none, none, n_bins, [], none, none, none)
 
 
 def campaign_names(campaign: np.ndarray, accounts: list[str], n_campaigns: int) -> list[str]:
@@ -88,18 +95,16 @@ def campaign_reason(s: CampaignSignals, i: int, *, n_cells: int, flagged: bool) 
     return f"{verdict}. {text}."
 
 
-def campaign_table(s: CampaignSignals, *, n_cells: int, coverage_weight: float, threshold: float,
-                   min_prompts: int, sweep_templates: float = 16.0, base_templates: float = 2.0) -> pd.DataFrame:
+def campaign_table(s: CampaignSignals, *, n_cells: int, options: ScoringOptions) -> pd.DataFrame:
     """The ranked table written to ``campaigns.parquet``/``campaigns.csv`` (sorted by score, desc).
 
     Columns: ``campaign_id, n_accounts, n_prompts, coverage, templating, score,
     flagged, top_templates, first_seen, last_seen, reason`` and the evidence
-    behind them. ``flagged`` needs ``score >= threshold`` and ``min_prompts``
-    distinct pooled prompts, as for an account.
+    behind them. ``flagged`` needs ``score >= options.campaign_threshold`` and
+    ``options.min_prompts`` distinct pooled prompts, as for an account.
     """
-    score = account_score(s.coverage, s.templating, s.effective_templates, coverage_weight=coverage_weight,
-                          sweep_templates=sweep_templates, base_templates=base_templates)
-    flagged = (score >= threshold) & (s.n_distinct >= min_prompts)
+    score = account_score(s.coverage, s.templating, s.effective_templates, options=options)
+    flagged = (score >= options.campaign_threshold) & (s.n_distinct >= options.min_prompts)
     table = pd.DataFrame(
         {
             "campaign_id": s.campaign_id,

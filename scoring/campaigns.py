@@ -44,6 +44,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from scoring.nodes import Nodes
+from scoring.options import CampaignOptions
+
 
 @dataclass(frozen=True)
 class Campaigns:
@@ -66,46 +69,38 @@ def timing_counts(row_account: np.ndarray, row_time: np.ndarray, *, n_accounts: 
     return counts
 
 
-def find_campaigns(
-    links: sparse.csr_matrix,
-    *,
-    n_distinct: np.ndarray,
-    timing: np.ndarray,
-    topics: sparse.csr_matrix,
-    eligible: np.ndarray,
-    resolution: float = 1.0,
-    min_link_ratio: float = 1.2,
-    max_timing_clumping: float = 3.0,
-    max_topic_clumping: float = 5.0,
-    volume_spread: float = 4.0,
-    min_link_share: float = 0.1,
-    min_link_intensity: float = 0.25,
-    min_accounts: int = 2,
-    seed: int = 0,
-) -> Campaigns:
+@dataclass(frozen=True)
+class MemberEvidence:
+    """What the membership checks read per account (arrays indexed by account code).
+
+    Attributes:
+        n_distinct: distinct prompts.
+        timing: time-of-day counts (:func:`timing_counts`), (accounts × bins).
+        topics: prompt counts per topic cell (:func:`cell_counts`), (accounts × cells), sparse.
+        eligible: accounts that may join a campaign.
+    """
+
+    n_distinct: np.ndarray
+    timing: np.ndarray
+    topics: sparse.csr_matrix
+    eligible: np.ndarray
+
+
+def find_campaigns(links: sparse.csr_matrix, evidence: MemberEvidence, *, options: CampaignOptions,
+                   seed: int) -> Campaigns:
     """Group linked accounts into campaigns (see the module docstring).
 
     Args:
         links: symmetric account link weights (``scoring.links.account_links``).
-        n_distinct: distinct prompts per account.
-        timing: per-account time-of-day counts (``timing_counts``).
-        topics: per-account prompt counts per topic cell (``cell_counts``).
-        eligible: accounts that may join a campaign.
-        resolution: modularity resolution (> 0); higher gives smaller communities.
-        min_link_ratio: member's inside-link share over the campaign's share of all links (>= 1 = chance).
-        max_timing_clumping: how much more clumped in time than the campaign a member may be.
-        max_topic_clumping: how much more clumped over topic cells than the campaign a member may be.
-        volume_spread: members' distinct prompts within this factor of the campaign median (> 1).
-        min_link_share: share of the members' link weight that must stay among them, in [0, 1].
-        min_link_intensity: member's inside link weight per distinct prompt over the campaign median.
-        min_accounts: smallest campaign (>= 2).
+        evidence: what each account shows, for the membership checks.
+        options: ``resolution`` of the modularity (higher: smaller communities), the thresholds of
+            each membership check, ``min_link_share`` of the members' link weight that must stay
+            among them and ``min_accounts``.
         seed: Leiden's random seed (results are deterministic for a seed).
     """
-    if resolution <= 0 or volume_spread <= 1 or min_accounts < 2:
-        raise ValueError("need resolution > 0, volume_spread > 1 and min_accounts >= 2")
     n_accounts = links.shape[0]
-    community = _leiden(links, resolution=resolution, seed=seed)
-    community[~eligible] = -1
+    community = _leiden(links, resolution=options.resolution, seed=seed)
+    community[~evidence.eligible] = -1
     strength = np.asarray(links.sum(axis=1)).ravel()
     total = strength.sum()
     campaign = np.full(n_accounts, -1, dtype=np.int64)
@@ -113,20 +108,22 @@ def find_campaigns(
     order = np.argsort(community, kind="stable")
     bounds = np.flatnonzero(np.diff(community[order])) + 1
     for members in np.split(order, bounds):
-        if len(members) < min_accounts or community[members[0]] < 0:
+        if len(members) < options.min_accounts or community[members[0]] < 0:
             continue
-        members, ratio, share = _check_members(members, links, strength, total, n_distinct, timing, topics,
-                                               min_link_ratio=min_link_ratio,
-                                               max_timing_clumping=max_timing_clumping,
-                                               max_topic_clumping=max_topic_clumping,
-                                               volume_spread=volume_spread, min_link_intensity=min_link_intensity,
-                                               min_accounts=min_accounts)
-        if len(members) >= min_accounts and share >= min_link_share:
+        members, ratio, share = _check_members(members, _Graph(links, strength, total), evidence, options)
+        if len(members) >= options.min_accounts and share >= options.min_link_share:
             campaign[members] = len(ratios)
             ratios.append(ratio)
             shares.append(share)
     return Campaigns(campaign=campaign, n_campaigns=len(ratios), link_ratio=np.asarray(ratios, dtype=float),
                      link_share=np.asarray(shares, dtype=float))
+
+
+@dataclass(frozen=True)
+class _Graph:
+    links: sparse.csr_matrix
+    strength: np.ndarray  # per account: its total link weight
+    total: float  # the day's total link weight
 
 
 def _leiden(links: sparse.csr_matrix, *, resolution: float, seed: int) -> np.ndarray:
@@ -146,11 +143,7 @@ def _leiden(links: sparse.csr_matrix, *, resolution: float, seed: int) -> np.nda
     return np.asarray(parts.membership, dtype=np.int64)
 
 
-def _check_members(members: np.ndarray, links: sparse.csr_matrix, strength: np.ndarray, total: float,
-                   n_distinct: np.ndarray, timing: np.ndarray, topics: sparse.csr_matrix, *, min_link_ratio: float,
-                   max_timing_clumping: float, max_topic_clumping: float, volume_spread: float,
-                   min_link_intensity: float,
-                   min_accounts: int):
+def _check_members(members: np.ndarray, graph: _Graph, evidence: MemberEvidence, options: CampaignOptions):
     """Drop members without the evidence of one operation until none fails; return (members, ratio, share).
 
     An account that the load check alone removes (it passed every other check) is still the
@@ -160,10 +153,12 @@ def _check_members(members: np.ndarray, links: sparse.csr_matrix, strength: np.n
     stream is not dropped when the big account leaves. The ``ratio`` and ``share`` returned
     count members only.
     """
+    links, strength, total = graph.links, graph.strength, graph.total
+    o = options
     ratio = np.zeros(0)
     share = 0.0
     departed = np.zeros(links.shape[0], dtype=bool)  # removed by the load check alone
-    while len(members) >= min_accounts:
+    while len(members) >= o.min_accounts:
         inside = np.zeros(links.shape[0], dtype=bool)
         inside[members] = True
         sub = links[members]
@@ -174,16 +169,16 @@ def _check_members(members: np.ndarray, links: sparse.csr_matrix, strength: np.n
         operation = inner + np.asarray(sub[:, departed].sum(axis=1)).ravel()
         expected = (strength[members].sum() + strength[departed].sum()) / max(total, 1e-12)
         operation_ratio = (operation / own) / max(expected, 1e-12)
-        volume = n_distinct[members].astype(float)
+        volume = evidence.n_distinct[members].astype(float)
         median = float(np.median(volume))
         intensity = operation / np.maximum(volume, 1.0)
-        evidence = ((operation_ratio >= min_link_ratio) & (intensity >= min_link_intensity * np.median(intensity))
-                    & (_clumping(timing[members]) <= max_timing_clumping)
-                    & (_clumping(topics[members]) <= max_topic_clumping))
-        keep = evidence & (volume <= volume_spread * median) & (volume * volume_spread >= median)
+        shows = ((operation_ratio >= o.min_link_ratio) & (intensity >= o.min_link_intensity * np.median(intensity))
+                 & (_clumping(evidence.timing[members]) <= o.max_timing_clumping)
+                 & (_clumping(evidence.topics[members]) <= o.max_topic_clumping))
+        keep = shows & (volume <= o.volume_spread * median) & (volume * o.volume_spread >= median)
         if keep.all():
             break
-        departed[members[evidence & ~keep]] = True
+        departed[members[shows & ~keep]] = True
         members = members[keep]
     return members, float(ratio.mean()) if len(ratio) else 0.0, share
 
@@ -209,7 +204,7 @@ def _clumping(counts) -> np.ndarray:
     return (observed + 1.0) / (expected + 1.0)
 
 
-def cell_counts(node_account: np.ndarray, node_cell: np.ndarray, *, n_accounts: int, n_cells: int) -> sparse.csr_matrix:
+def cell_counts(nodes: Nodes, node_cell: np.ndarray, *, n_cells: int) -> sparse.csr_matrix:
     """(n_accounts × n_cells) distinct prompts of each account in each topic cell."""
-    ones = np.ones(len(node_account), dtype=np.float64)
-    return sparse.csr_matrix((ones, (node_account, node_cell)), shape=(n_accounts, n_cells))
+    ones = np.ones(len(nodes), dtype=np.float64)
+    return sparse.csr_matrix((ones, (nodes.account, node_cell)), shape=(nodes.n_accounts, n_cells))

@@ -29,6 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.nodes import Nodes
+from scoring.options import CoverageOptions
+
 
 @dataclass(frozen=True)
 class CellProfile:
@@ -50,16 +53,16 @@ class Coverage:
     day_diversity: float  # effective cells of the day's pooled traffic
 
 
-def cell_profiles(node_account: np.ndarray, node_cell: np.ndarray, *, n_accounts: int, n_cells: int) -> CellProfile:
+def cell_profiles(nodes: Nodes, node_cell: np.ndarray, *, n_cells: int) -> CellProfile:
     """Spread of each account's distinct prompts over cells.
 
     Args:
-        node_account: account code of each distinct (account, prompt) pair.
-        node_cell: topic cell of that prompt.
-        n_accounts: number of account codes.
+        nodes: the distinct (account, prompt) pairs.
+        node_cell: topic cell of each node's prompt.
         n_cells: number of cells.
     """
-    key = node_account.astype(np.int64) * n_cells + node_cell
+    n_accounts = nodes.n_accounts
+    key = nodes.account.astype(np.int64) * n_cells + node_cell
     pairs, counts = np.unique(key, return_counts=True)
     owner = pairs // n_cells
     counts = counts.astype(np.float64)
@@ -70,22 +73,21 @@ def cell_profiles(node_account: np.ndarray, node_cell: np.ndarray, *, n_accounts
     )
 
 
-def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, z: float = 2.0, min_volume: int = 20,
-                    softness: float = 0.0, reference: np.ndarray | None = None) -> Coverage:
+def coverage_scores(profile: CellProfile, *, cell_weights: np.ndarray, options: CoverageOptions,
+                    reference: np.ndarray | None = None) -> Coverage:
     """Coverage in [0, 1] of every account (see the module docstring).
 
     Args:
         profile: from :func:`cell_profiles`.
         cell_weights: distinct prompts of the day in each cell.
-        z: standard errors of doubt an account's diversity must clear (>= 0).
-        min_volume: accounts with fewer distinct prompts do not set the typical reference.
-        softness: 0 clips the log-scale position to [0, 1]; above 0 a logistic of that width,
-            centred half-way, keeps accounts below typical ranked instead of tied at 0.
+        options: ``z`` standard errors of doubt an account's diversity must clear; accounts with
+            fewer than ``min_volume`` distinct prompts do not set the typical reference; ``softness``
+            0 clips the log-scale position to [0, 1], above 0 a logistic of that width, centred
+            half-way, keeps accounts below typical ranked instead of tied at 0.
         reference: rows allowed to set the typical reference (default all); campaigns are
             scored beside the accounts but measured against the typical *account*.
     """
-    if z < 0:
-        raise ValueError("scoring.coverage.z must be >= 0")
+    z, min_volume, softness = options.z, options.min_volume, options.softness
     p = np.asarray(cell_weights, dtype=float)
     day_concentration = float(np.sum((p / p.sum()) ** 2))
     n = profile.n_distinct.astype(float)

@@ -23,25 +23,17 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from scoring.nodes import Nodes
 
-def account_links(
-    node_uid: np.ndarray,
-    node_account: np.ndarray,
-    neighbour_ids: np.ndarray,
-    reach: np.ndarray,
-    *,
-    n_accounts: int,
-    eligible: np.ndarray,
-    popular_accounts: int,
-    block_prompts: int = 2_000_000,
-) -> sparse.csr_matrix:
+
+def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *, eligible: np.ndarray,
+                  popular_accounts: int, block_prompts: int = 2_000_000) -> sparse.csr_matrix:
     """Symmetric (n_accounts × n_accounts) link weights, zero diagonal.
 
     Args:
-        node_uid, node_account: the day's distinct (account, prompt) pairs.
+        nodes: the day's distinct (account, prompt) pairs.
         neighbour_ids: (n_uids, k) nearest other prompts of each prompt across the day (-1 = none).
         reach: per prompt, accounts sending it or a near-duplicate (>= 1).
-        n_accounts: number of account codes.
         eligible: per account, True when it may be linked (enough prompts to carry evidence).
         popular_accounts: prompts with at least this reach carry no link evidence.
         block_prompts: a day with more distinct prompts is multiplied out this many prompts' rows
@@ -53,7 +45,7 @@ def account_links(
     """
     if popular_accounts < 2:
         raise ValueError("popular_accounts must be >= 2")
-    n_uids = len(reach)
+    n_uids, n_accounts, node_uid, node_account = len(reach), nodes.n_accounts, nodes.uid, nodes.account
     rarity = np.where(reach >= popular_accounts, 0.0, 1.0 / np.sqrt(np.maximum(reach, 1)))
     keep = eligible[node_account] & (rarity[node_uid] > 0)
     # sent[u, a] = rarity(u) when account a sends prompt u.

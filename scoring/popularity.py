@@ -11,33 +11,25 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from scoring.nodes import Nodes
 
-def prompt_reach(
-    node_uid: np.ndarray,
-    node_account: np.ndarray,
-    neighbour_ids: np.ndarray,
-    neighbour_sims: np.ndarray,
-    *,
-    n_uids: int,
-    n_accounts: int,
-    min_similarity: float,
-) -> np.ndarray:
+
+def prompt_reach(nodes: Nodes, neighbour_ids: np.ndarray, neighbour_sims: np.ndarray, *,
+                 min_similarity: float) -> np.ndarray:
     """Distinct accounts that sent each prompt or a neighbour at ``min_similarity`` or above.
 
     Args:
-        node_uid, node_account: the day's distinct (account, prompt) pairs.
+        nodes: the day's distinct (account, prompt) pairs.
         neighbour_ids: (n_uids, k) nearest other prompts of each prompt (-1 = none).
         neighbour_sims: their cosine similarities.
-        n_uids: number of distinct prompts.
-        n_accounts: number of accounts.
         min_similarity: cosine at which a neighbour counts as the same prompt.
 
     Returns:
         int64 array (n_uids,): accounts reaching each prompt, at least 1.
     """
-    sent = sparse.csr_matrix(
-        (np.ones(len(node_uid), dtype=np.float32), (node_uid, node_account)), shape=(n_uids, n_accounts)
-    )
+    n_uids = len(neighbour_ids)
+    sent = sparse.csr_matrix((np.ones(len(nodes), dtype=np.float32), (nodes.uid, nodes.account)),
+                             shape=(n_uids, nodes.n_accounts))
     close = (neighbour_ids >= 0) & (neighbour_sims >= min_similarity)
     rows = np.concatenate([np.arange(n_uids), np.repeat(np.arange(n_uids), neighbour_ids.shape[1])[close.ravel()]])
     cols = np.concatenate([np.arange(n_uids), neighbour_ids[close]])

@@ -22,7 +22,8 @@ import numpy as np
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from scoring.arrays import distinct, distinct_counts
+from scoring.arrays import distinct, distinct_counts, run_starts
+from scoring.options import TopicOptions
 from scoring.tokens import GAP, TokenStore
 
 # Words that ask for something without saying what about (ours; ENGLISH_STOP_WORDS covers function words).
@@ -46,15 +47,14 @@ class TopicWords:
         store: token sequences of the day's distinct prompts.
         node_group: template group of each node, -1 for none.
         node_uid: the node's prompt.
-        share: share of a group's prompts a word must occur in to be template wording, in (0, 1].
-        min_count: and at least this many prompts.
+        options: a word in ``template_word_share`` of a group's prompts, and at least
+            ``template_word_min_count`` of them, is template wording.
         batch: nodes whose tokens are read at a time.
     """
 
-    def __init__(self, store: TokenStore, node_group: np.ndarray, node_uid: np.ndarray, *, share: float = 0.05,
-                 min_count: int = 3, batch: int = 1 << 18) -> None:
-        if not 0.0 < share <= 1.0:
-            raise ValueError("scoring.topics.template_word_share must be in (0, 1]")
+    def __init__(self, store: TokenStore, node_group: np.ndarray, node_uid: np.ndarray, *, options: TopicOptions,
+                 batch: int = 1 << 18) -> None:
+        share, min_count = options.template_word_share, options.template_word_min_count
         self._store, self._batch = store, batch
         self._node_group, self._node_uid = np.asarray(node_group), np.asarray(node_uid)
         self._generic = _generic_words(store)
@@ -117,23 +117,17 @@ class TopicWords:
         counts = np.concatenate([c for _, c in found])
         order = np.argsort(keys, kind="stable")
         keys, counts = keys[order], counts[order]
-        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        starts = run_starts(keys)
         keys, df = keys[starts], np.add.reduceat(counts, starts)
         tok = keys % self._vocab
         return keys[(df >= needed[keys // self._vocab]) & (tok != GAP)]
 
 
-def topic_texts(
-    store: TokenStore,
-    node_group: np.ndarray,
-    node_uid: np.ndarray,
-    *,
-    share: float = 0.05,
-    min_count: int = 3,
-) -> dict[int, str]:
+def topic_texts(store: TokenStore, node_group: np.ndarray, node_uid: np.ndarray, *,
+                options: TopicOptions) -> dict[int, str]:
     """Topic text of every node whose words change: :meth:`TopicWords.texts` over all nodes
     (arguments as for :class:`TopicWords`); node -> its topic text."""
-    return TopicWords(store, node_group, node_uid, share=share, min_count=min_count).texts(np.arange(len(node_uid)))
+    return TopicWords(store, node_group, node_uid, options=options).texts(np.arange(len(node_uid)))
 
 
 def _generic_words(store: TokenStore) -> np.ndarray:

@@ -16,40 +16,33 @@ import faiss
 import numpy as np
 
 from files.atomic import atomic_path
+from scoring.options import TopicOptions
 
 
-def choose_n_cells(n_vectors: int, *, n_cells: int, min_points_per_cell: int = 39) -> int:
-    """The number of cells to train: ``n_cells``, fewer when the day is too small.
+def choose_n_cells(n_vectors: int, options: TopicOptions) -> int:
+    """The number of cells to train: ``options.n_cells``, fewer when the day is too small.
 
     k-means needs a few dozen points per centroid to place it; a day with fewer
     distinct prompts gets ``n_vectors // min_points_per_cell`` cells (at least 2).
     """
-    if n_cells < 2:
-        raise ValueError("scoring.topics.n_cells must be >= 2")
-    return int(max(2, min(n_cells, n_vectors // max(1, min_points_per_cell))))
+    return int(max(2, min(options.n_cells, n_vectors // max(1, options.min_points_per_cell))))
 
 
-def train_codebook(
-    vectors: np.ndarray,
-    *,
-    n_cells: int,
-    n_iter: int = 20,
-    sample_max: int = 100_000,
-    seed: int = 0,
-) -> np.ndarray:
+def train_codebook(vectors: np.ndarray, *, n_cells: int, options: TopicOptions, seed: int) -> np.ndarray:
     """Spherical k-means centroids over unit-norm ``vectors``.
 
     Args:
         vectors: (n, d) float32 unit-norm prompt vectors, each distinct prompt once.
         n_cells: number of cells (see :func:`choose_n_cells`).
-        n_iter: k-means iterations.
-        sample_max: train on at most this many vectors (fixed-seed sample).
+        options: ``n_iter`` k-means iterations, trained on at most ``sample_max`` vectors
+            (a fixed-seed sample).
         seed: seed of the sample and of k-means initialisation.
 
     Returns:
         (n_cells, d) float32 unit-norm centroids.
     """
     x = np.ascontiguousarray(vectors, dtype=np.float32)
+    n_iter, sample_max = options.n_iter, options.sample_max
     if len(x) < n_cells:
         raise ValueError(f"{len(x)} vectors cannot train {n_cells} topic cells")
     if len(x) > sample_max:

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scoring.options import ScoringOptions
+
 
 @dataclass(frozen=True)
 class AccountSignals:
@@ -65,22 +67,19 @@ def render_templates(tops: list[tuple[str, float]]) -> str:
     return " | ".join(f"{template} ({share:.0%})" for template, share in tops)
 
 
-def task_breadth(templating: np.ndarray, effective_templates: np.ndarray, *, sweep_templates: float,
-                 base_templates: float = 2.0) -> np.ndarray:
+def task_breadth(templating: np.ndarray, effective_templates: np.ndarray, *, options: ScoringOptions) -> np.ndarray:
     """The task-sweep score in [0, 1] (see the module docstring)."""
-    if not 1 <= base_templates < sweep_templates:
-        raise ValueError("need 1 <= scoring.base_templates < scoring.sweep_templates")
+    sweep_templates, base_templates = options.sweep_templates, options.base_templates
     t = np.maximum(np.asarray(effective_templates, dtype=np.float64), base_templates)
     position = np.log(t / base_templates) / np.log(sweep_templates / base_templates)
     return np.asarray(templating, dtype=np.float64) * np.minimum(1.0, position)
 
 
 def account_score(coverage: np.ndarray, templating: np.ndarray, effective_templates: np.ndarray, *,
-                  coverage_weight: float, sweep_templates: float, base_templates: float = 2.0) -> np.ndarray:
+                  options: ScoringOptions) -> np.ndarray:
     """The score in [0, 1]: the stronger of the topic-sweep and task-sweep scores."""
-    return np.maximum(combine(coverage, templating, coverage_weight=coverage_weight),
-                      task_breadth(templating, effective_templates, sweep_templates=sweep_templates,
-                                   base_templates=base_templates))
+    return np.maximum(combine(coverage, templating, coverage_weight=options.coverage_weight),
+                      task_breadth(templating, effective_templates, options=options))
 
 
 def reason(s: AccountSignals, i: int, *, n_cells: int, flagged: bool, task_route: bool = False) -> str:
@@ -108,20 +107,18 @@ def reason(s: AccountSignals, i: int, *, n_cells: int, flagged: bool, task_route
     return f"{verdict}. {text}."
 
 
-def verdict_table(s: AccountSignals, *, n_cells: int, coverage_weight: float, threshold: float, min_prompts: int,
-                  sweep_templates: float = 16.0, base_templates: float = 2.0) -> pd.DataFrame:
+def verdict_table(s: AccountSignals, *, n_cells: int, options: ScoringOptions) -> pd.DataFrame:
     """The ranked per-account table written to ``accounts.parquet``/``accounts.csv``.
 
     Columns: ``account_id, n_prompts, n_distinct, coverage, templating, score,
     flagged, reason`` and the evidence behind them; sorted by score (desc), ties by
-    account id. ``flagged`` needs ``score >= threshold`` and at least
-    ``min_prompts`` distinct prompts.
+    account id. ``flagged`` needs ``score >= options.threshold`` and at least
+    ``options.min_prompts`` distinct prompts.
     """
-    topic = combine(s.coverage, s.templating, coverage_weight=coverage_weight)
-    task = task_breadth(s.templating, s.effective_templates, sweep_templates=sweep_templates,
-                        base_templates=base_templates)
+    topic = combine(s.coverage, s.templating, coverage_weight=options.coverage_weight)
+    task = task_breadth(s.templating, s.effective_templates, options=options)
     score = np.maximum(topic, task)
-    flagged = (score >= threshold) & (s.n_distinct >= min_prompts)
+    flagged = (score >= options.threshold) & (s.n_distinct >= options.min_prompts)
     table = pd.DataFrame(
         {
             "account_id": s.account_id,

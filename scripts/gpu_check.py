@@ -125,10 +125,10 @@ def demo_prompts(n: int) -> list[str]:
 
 def check_embeddings(prompts: list[str], *, gpu: str, args, budget: Budget) -> tuple[dict, np.ndarray, float]:
     """Step 2: CPU float32 against the GPU path. Returns (report, CPU vectors, CPU prompts/s)."""
-    from embedder import Embedder, load_model, model_identity
+    from embedder import Embedder, EmbedderOptions, model_identity, open_embedder
 
-    cpu = Embedder(load_model("minilm", device="cpu"))
-    fast = Embedder(load_model("minilm", device=gpu))
+    cpu = open_embedder(EmbedderOptions(name="minilm", device="cpu"))
+    fast = open_embedder(EmbedderOptions(name="minilm", device=gpu))
     for encoder in (cpu, fast):
         encoder.encode(prompts[:64])  # warm-up: first calls pay one-off costs (CUDA context, kernels)
     probe = prompts[:200]
@@ -162,6 +162,7 @@ def check_faiss(vectors: np.ndarray, *, dry_run: bool) -> dict:
     """Step 3: the same index searched on the CPU and, copied, on the GPU."""
     from index.gpu import faiss_gpu_count, is_gpu_index, place_index
     from index.neighbours import build_index, recall_at_k, self_knn
+    from index.options import IndexOptions
 
     if faiss_gpu_count() == 0:
         why = "dry run on the CPU" if dry_run else "the installed faiss has no GPU support (faiss-cpu)"
@@ -169,14 +170,14 @@ def check_faiss(vectors: np.ndarray, *, dry_run: bool) -> dict:
         return {"status": "skipped", "reason": why}
     report: dict = {}
     for factory, floor in (("Flat", 0.99), ("IVF32,SQ8", 0.95)):
-        on_cpu = build_index(vectors, factory=factory, nprobe=8, device="cpu")
+        on_cpu = build_index(vectors, options=IndexOptions(factory=factory, nprobe=8), device="cpu")
         on_gpu = place_index(on_cpu, device="cuda")
         (_, cpu_ids), cpu_seconds = _timed(lambda index: self_knn(index, vectors, k=10), on_cpu)
         (_, gpu_ids), gpu_seconds = _timed(lambda index: self_knn(index, vectors, k=10), on_gpu)
         recall = recall_at_k(gpu_ids, cpu_ids)
         report[factory] = {"on_gpu": is_gpu_index(on_gpu), "recall_gpu_vs_cpu": recall, "floor": floor,
                            "search_seconds": {"cpu": round(cpu_seconds, 3), "gpu": round(gpu_seconds, 3)}}
-    hnsw = place_index(build_index(vectors, factory="HNSW32,Flat", device="cpu"), device="cuda")
+    hnsw = place_index(build_index(vectors, options=IndexOptions(factory="HNSW32,Flat"), device="cpu"), device="cuda")
     report["HNSW32,Flat"] = {"on_gpu": is_gpu_index(hnsw), "expected_on_gpu": False}
     passed = all(report[f]["on_gpu"] and report[f]["recall_gpu_vs_cpu"] >= report[f]["floor"]
                  for f in ("Flat", "IVF32,SQ8")) and not report["HNSW32,Flat"]["on_gpu"]
@@ -187,13 +188,13 @@ def check_faiss(vectors: np.ndarray, *, dry_run: bool) -> dict:
 
 def check_daily_job(*, gpu: str, cpu_rate: float, args, budget: Budget, out: Path) -> dict:
     """Step 4: the daily job on the demo day with CUDA hidden, then on the GPU; accounts.csv compared."""
-    from embedder import load_model, normalize_text
-    from synthetic.demo.day import demo_day
+    from embedder import EmbedderOptions, load_model, normalize_text
+    from synthetic.demo.day import DemoOptions, demo_day
 
-    load_model("static")  # topic words go through the static model: distil it (~30 s) once, before the clocks
+    load_model(EmbedderOptions(name="static"))  # topic words go through the static model: distil it (~30 s) once, before the clocks
     overhead = 60.0  # imports, model loads and the non-embedding stages of one run, seconds (generous)
     for users in (300, 100, 20):
-        distinct = len({normalize_text(text) for text in demo_day(n_users=users)["prompt"]})
+        distinct = len({normalize_text(text) for text in demo_day(DemoOptions(users=users))["prompt"]})
         estimate = distinct / cpu_rate + overhead
         if 2 * overhead + estimate <= budget.left():
             break
@@ -257,7 +258,7 @@ def write_results(out: Path, result: dict) -> None:
 def _score(folder: Path, *, device: str, users: int, env: dict, timeout: float) -> dict:
     """One run of scripts/score.py with MiniLM on `device`; its log goes to `folder`.log."""
     command = [sys.executable, str(ROOT / "scripts" / "score.py"), "embedder=minilm", f"embedder.device={device}",
-               f"input.demo_users={users}", f"output.dir={folder}"]
+               f"demo.users={users}", f"output.dir={folder}"]
     start = time.perf_counter()
     with open(f"{folder}.log", "w", encoding="utf-8") as log:
         try:
@@ -278,8 +279,10 @@ def _score(folder: Path, *, device: str, users: int, env: dict, timeout: float) 
 def _neighbour_recall(vectors: np.ndarray, reference: np.ndarray, *, k: int) -> float:
     """recall@k of exact neighbours among `vectors` against exact neighbours among `reference`."""
     from index.neighbours import build_index, recall_at_k, self_knn
+    from index.options import IndexOptions
 
-    ids = [self_knn(build_index(v, factory="Flat", device="cpu"), v, k=k)[1] for v in (vectors, reference)]
+    exact = IndexOptions(factory="Flat")
+    ids = [self_knn(build_index(v, options=exact, device="cpu"), v, k=k)[1] for v in (vectors, reference)]
     return recall_at_k(ids[0], ids[1])
 
 

@@ -8,7 +8,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from job.wiring import register_configs, run_from_config
+from job.wiring import ConfigError, register_configs, run_from_config
 from traffic.read import InputError
 
 register_configs()
@@ -18,7 +18,7 @@ register_configs()
 def main(cfg: DictConfig) -> float:
     try:
         summary = run_from_config(cfg)
-    except InputError as err:
+    except (InputError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     print(f"scored {summary['accounts_scored']:,} accounts from {summary['rows_read']:,} rows "

@@ -18,3 +18,21 @@ def load_script():
         spec.loader.exec_module(module)
         return module
     return load
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    """The shipped daily-job configuration (``conf/config.yaml`` composed as ``scripts/score.py`` composes
+    it), as the typed options the stages receive."""
+    from job.config import DailyConfig
+    from job.wiring import compose, options_from
+
+    return options_from(compose("config"), DailyConfig)
+
+
+@pytest.fixture(scope="session")
+def detector(shipped):
+    """The shipped detector (default static embedder, shipped index and scoring options), loaded once."""
+    from job.wiring import open_detector
+
+    return open_detector(shipped.embedder, index=shipped.index, scoring=shipped.scoring)

@@ -24,7 +24,7 @@ import pytest
 from benchmark.data import Sample, template_text_labels
 from benchmark.grouping_quality import grouping_quality, kept_groups
 from benchmark.measure import measure
-from traffic.read import read_traffic
+from traffic.read import InputOptions, read_traffic
 from synthetic.scale.day import SCHEMA, plan_accounts, write_day
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def test_prompts_repeat_but_most_are_distinct(day_path: Path) -> None:
 
 def test_generated_day_reads_back_without_rejects(day_path: Path) -> None:
     valid = rejected = 0
-    for chunk, bad in read_traffic(day_path, chunk_rows=1_000):
+    for chunk, bad in read_traffic(InputOptions(path=str(day_path), chunk_rows=1_000)):
         valid += len(chunk.prompt)
         rejected += len(bad)
         assert np.isfinite(chunk.timestamp).all()

@@ -9,52 +9,56 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from embedder import Embedder, load_model, model_identity
 from evaluation.signals import rescore
 from job import daily
-from job.config import IndexOptions, InputOptions, ScoringOptions
-from scoring.campaigns import _clumping, find_campaigns, timing_counts
+from scoring.campaigns import MemberEvidence, _clumping, find_campaigns, timing_counts
 from scoring.links import account_links
-from synthetic.demo.day import demo_day
+from scoring.nodes import Nodes
+from scoring.options import CampaignOptions, ScoringOptions
+from synthetic.demo.day import DemoOptions, demo_day
+from traffic.read import InputOptions
 
 
 # ---------------------------------------------------------------------------
 # Links on hand-made neighbour lists.
 
-def nodes(pairs):
-    """(account, uid) pairs -> node_account, node_uid sorted by account."""
+def nodes(pairs, n_accounts):
+    """(account, uid) pairs -> Nodes sorted by account."""
     pairs = sorted(pairs)
-    return np.array([a for a, _ in pairs]), np.array([u for _, u in pairs])
+    return Nodes(account=np.array([a for a, _ in pairs]), uid=np.array([u for _, u in pairs]), n_accounts=n_accounts)
 
 
 def test_a_shared_rare_prompt_links_two_accounts_but_a_popular_one_links_nobody():
     # Accounts 0 and 1 share prompt 0 (reach 2); accounts 2..7 all send prompt 1 (reach 6, popular).
     pairs = [(0, 0), (1, 0)] + [(a, 1) for a in range(2, 8)]
-    account, uid = nodes(pairs)
+    day = nodes(pairs, 8)
     reach = np.array([2, 6])
-    links = account_links(uid, account, np.full((2, 1), -1), reach, n_accounts=8, eligible=np.ones(8, bool),
-                          popular_accounts=5)
+    links = account_links(day, np.full((2, 1), -1), reach, eligible=np.ones(8, bool), popular_accounts=5)
     assert links[0, 1] > 0 and links[0, 1] == links[1, 0]
     assert links[2:, 2:].nnz == 0, "six people asking the same popular thing are not linked by it"
 
 
 def test_neighbouring_prompts_link_their_accounts_weighted_by_rarity():
     # Prompt 0 (account 0) and prompt 1 (account 1) are neighbours; prompt 2 (account 2) is nobody's.
-    account, uid = nodes([(0, 0), (1, 1), (2, 2)])
+    day = nodes([(0, 0), (1, 1), (2, 2)], 3)
     ids = np.array([[1], [0], [-1]])
-    rare = account_links(uid, account, ids, np.array([1, 1, 1]), n_accounts=3, eligible=np.ones(3, bool),
-                         popular_accounts=5)
-    common = account_links(uid, account, ids, np.array([1, 4, 1]), n_accounts=3, eligible=np.ones(3, bool),
-                           popular_accounts=5)
+    rare = account_links(day, ids, np.array([1, 1, 1]), eligible=np.ones(3, bool), popular_accounts=5)
+    common = account_links(day, ids, np.array([1, 4, 1]), eligible=np.ones(3, bool), popular_accounts=5)
     assert rare[0, 1] == pytest.approx(1.0) and rare[0, 2] == 0 and rare[1, 2] == 0
     assert common[0, 1] == pytest.approx(0.5), "a prompt four accounts send is weaker evidence"
-    excluded = account_links(uid, account, ids, np.array([1, 1, 1]), n_accounts=3,
-                             eligible=np.array([True, False, True]), popular_accounts=5)
+    excluded = account_links(day, ids, np.array([1, 1, 1]), eligible=np.array([True, False, True]),
+                             popular_accounts=5)
     assert excluded.nnz == 0, "an account too small to carry evidence is not linked"
 
 
 # ---------------------------------------------------------------------------
 # Campaign membership on a constructed link graph.
+
+def campaigns_of(links, *, n_distinct, timing, topics, eligible, **options):
+    """find_campaigns with the given campaign options (defaults otherwise) and seed 0."""
+    evidence = MemberEvidence(n_distinct=n_distinct, timing=timing, topics=topics, eligible=eligible)
+    return find_campaigns(links, evidence, options=CampaignOptions(**options), seed=0)
+
 
 def constructed_day(seed=0):
     """12 fleet accounts woven together, 60 users linked loosely at random, and three impostors:
@@ -93,7 +97,7 @@ def constructed_day(seed=0):
 
 def test_the_woven_fleet_is_one_campaign_and_the_impostors_are_dropped():
     links, volume, timing, topics, n_fleet, (session, big, narrow) = constructed_day()
-    found = find_campaigns(links, n_distinct=volume, timing=timing, topics=topics, eligible=np.ones(len(volume), bool))
+    found = campaigns_of(links, n_distinct=volume, timing=timing, topics=topics, eligible=np.ones(len(volume), bool))
     fleet = found.campaign[:n_fleet]
     assert (fleet >= 0).all() and len(set(fleet)) == 1
     assert found.campaign[session] != fleet[0], "working in two sessions is not a round-the-clock stream"
@@ -114,8 +118,8 @@ def test_fleet_accounts_tied_mostly_to_a_big_account_of_their_generator_stay_in_
     for a in drawn:
         w[a, :n_fleet] = w[:n_fleet, a] = 0.5
         w[a, a] = 0.0
-    found = find_campaigns(sparse.csr_matrix(w), n_distinct=volume, timing=timing, topics=topics,
-                           eligible=np.ones(len(volume), bool))
+    found = campaigns_of(sparse.csr_matrix(w), n_distinct=volume, timing=timing, topics=topics,
+                         eligible=np.ones(len(volume), bool))
     fleet = found.campaign[n_fleet - 1]
     assert fleet >= 0, "the fleet does not unravel when the big account leaves it"
     assert found.campaign[big] != fleet, "the big account is judged on its own"
@@ -126,14 +130,14 @@ def test_fleet_accounts_tied_mostly_to_a_big_account_of_their_generator_stay_in_
 def test_campaigns_are_deterministic_and_need_eligible_members():
     links, volume, timing, topics, *_ = constructed_day(seed=3)
     everyone = np.ones(len(volume), bool)
-    first = find_campaigns(links, n_distinct=volume, timing=timing, topics=topics, eligible=everyone)
-    again = find_campaigns(links, n_distinct=volume, timing=timing, topics=topics, eligible=everyone)
+    first = campaigns_of(links, n_distinct=volume, timing=timing, topics=topics, eligible=everyone)
+    again = campaigns_of(links, n_distinct=volume, timing=timing, topics=topics, eligible=everyone)
     np.testing.assert_array_equal(first.campaign, again.campaign)
-    nobody = find_campaigns(links, n_distinct=volume, timing=timing, topics=topics,
-                            eligible=np.zeros(len(volume), bool))
+    nobody = campaigns_of(links, n_distinct=volume, timing=timing, topics=topics,
+                          eligible=np.zeros(len(volume), bool))
     assert nobody.n_campaigns == 0 and (nobody.campaign == -1).all()
     with pytest.raises(ValueError, match="volume_spread"):
-        find_campaigns(links, n_distinct=volume, timing=timing, topics=topics, eligible=everyone, volume_spread=1.0)
+        CampaignOptions(volume_spread=1.0)
 
 
 def test_clumping_is_near_one_for_random_slices_and_high_for_own_interests():
@@ -155,33 +159,24 @@ def test_timing_counts_bins_by_time_of_day():
 # ---------------------------------------------------------------------------
 # The daily job on small constructed days.
 
-@pytest.fixture(scope="module")
-def static_model():
-    model = load_model("static")
-    return Embedder(model, batch_size=1024), model_identity("static", model)
-
-
-def score(static_model, frame: pd.DataFrame, tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score(detector, frame: pd.DataFrame, tmp_path) -> tuple[pd.DataFrame, pd.DataFrame]:
     path = tmp_path / "day.parquet"
     frame[["account_id", "timestamp", "prompt"]].to_parquet(path, index=False)
-    embedder, identity = static_model
-    daily.run_day(source=path, output_dir=tmp_path / "out", embed=embedder.encode, dim=embedder.dim, model=identity,
-                  read=InputOptions(), index=IndexOptions(), scoring=ScoringOptions(), duplicate_similarity=0.95,
-                  progress=False)
+    daily.run_day(InputOptions(path=str(path)), detector, output_dir=tmp_path / "out", progress=False)
     out = tmp_path / "out"
     return pd.read_parquet(out / "accounts.parquet"), pd.read_parquet(out / "campaigns.parquet")
 
 
 @pytest.fixture(scope="module")
 def base_day() -> pd.DataFrame:
-    return demo_day(n_users=80)
+    return demo_day(DemoOptions(users=80))
 
 
-def test_two_accounts_splitting_one_sweep_are_linked(static_model, base_day, tmp_path):
+def test_two_accounts_splitting_one_sweep_are_linked(detector, base_day, tmp_path):
     users = base_day[base_day.kind == "user"]
     sweep = base_day[base_day.account_id == "harvest-05"].reset_index(drop=True).copy()
     sweep["account_id"] = np.where(sweep.index % 2 == 0, "sweep-a", "sweep-b")
-    accounts, campaigns = score(static_model, pd.concat([users, sweep]), tmp_path)
+    accounts, campaigns = score(detector, pd.concat([users, sweep]), tmp_path)
     by_id = accounts.set_index("account_id")
     assert by_id.loc["sweep-a", "campaign_id"] != ""
     assert by_id.loc["sweep-a", "campaign_id"] == by_id.loc["sweep-b", "campaign_id"]
@@ -191,7 +186,7 @@ def test_two_accounts_splitting_one_sweep_are_linked(static_model, base_day, tmp
     assert (accounts[accounts.account_id.str.startswith("user")]["campaign_id"] == "").all()
 
 
-def test_two_users_sharing_tell_me_a_joke_are_not_linked(static_model, base_day, tmp_path):
+def test_two_users_sharing_tell_me_a_joke_are_not_linked(detector, base_day, tmp_path):
     users = base_day[base_day.kind == "user"]
     # Two light users whose only overlap is a popular one-liner that many others also send.
     own = users.groupby("account_id").filter(lambda rows: len(rows) >= 12).account_id.unique()[:2]
@@ -200,7 +195,7 @@ def test_two_users_sharing_tell_me_a_joke_are_not_linked(static_model, base_day,
         "prompt": "Tell me a joke.", "kind": "user", "strategy": "",
     })
     extra = jokes.iloc[:2].assign(account_id=list(own))
-    accounts, _ = score(static_model, pd.concat([users, jokes, extra]), tmp_path)
+    accounts, _ = score(detector, pd.concat([users, jokes, extra]), tmp_path)
     by_id = accounts.set_index("account_id")
     a, b = (by_id.loc[x, "campaign_id"] for x in own)
     assert a == "" or a != b, "sharing a popular one-liner is no evidence of one operation"
@@ -214,7 +209,8 @@ def test_rescore_inherits_the_campaign_score():
         "campaign_id": ["c1", "c1", ""], "campaign_coverage": [0.9, 0.9, 0.0], "campaign_templating": [1.0, 1.0, 0.0],
         "campaign_effective_templates": [1.0, 1.0, 0.0], "campaign_n_distinct": [40, 40, 0],
     })
-    scored = rescore(signals, coverage_weight=0.5, threshold=0.5, min_prompts=30).set_index("account_id")
+    options = ScoringOptions(coverage_weight=0.5, threshold=0.5, min_prompts=30, campaign_threshold=0.5)
+    scored = rescore(signals, options).set_index("account_id")
     assert scored.loc["fleet-1", "score"] == pytest.approx(0.9) and scored.loc["fleet-1", "flagged"]
     assert scored.loc["fleet-1", "flagged_via_campaign"]
     # The loner scores high but has too few prompts to be flagged alone, and has no campaign to lean on.
@@ -226,6 +222,6 @@ def test_many_refilled_templates_score_as_a_task_sweep_but_one_template_never_do
 
     # A FLAN-style sweep: 16 templates used evenly, all prompts templated, narrow content (coverage 0);
     # an enterprise pipeline (one template) and a student with two homework formats, just as templated.
-    scores = account_score(np.zeros(3), np.ones(3), np.array([16.0, 1.0, 2.0]), coverage_weight=0.9,
-                           sweep_templates=16, base_templates=2)
+    scores = account_score(np.zeros(3), np.ones(3), np.array([16.0, 1.0, 2.0]),
+                           options=ScoringOptions(coverage_weight=0.9, sweep_templates=16, base_templates=2))
     assert scores[0] == pytest.approx(1.0) and scores[1] == 0.0 and scores[2] == 0.0

@@ -3,6 +3,8 @@
 import numpy as np
 
 from scoring.coverage import cell_profiles, coverage_scores
+from scoring.nodes import Nodes
+from scoring.options import CoverageOptions
 from scoring.verdicts import combine
 
 
@@ -23,8 +25,11 @@ def population(seed=0, n_cells=64, n_users=400):
 
 
 def scores(acc, cell, k, **kw):
-    profile = cell_profiles(acc, cell, n_accounts=acc.max() + 1, n_cells=k)
-    return profile, coverage_scores(profile, cell_weights=np.bincount(cell, minlength=k), **kw)
+    # Each node is its own prompt; coverage is clipped (softness 0), as these tests were written for.
+    nodes = Nodes(account=acc, uid=np.arange(len(acc)), n_accounts=acc.max() + 1)
+    profile = cell_profiles(nodes, cell, n_cells=k)
+    options = CoverageOptions(**{"softness": 0.0, **kw})
+    return profile, coverage_scores(profile, cell_weights=np.bincount(cell, minlength=k), options=options)
 
 
 def test_an_even_sweep_covers_far_more_than_typical_and_a_narrow_pipeline_none():

@@ -10,26 +10,14 @@ import json
 import pandas as pd
 import pytest
 
-from embedder import Embedder, load_model, model_identity
-from job import daily
-from job.config import IndexOptions, InputOptions, ScoringOptions
+from job import daily, pipeline
 from synthetic.demo.day import demo_day
-from traffic.read import InputError
+from traffic.read import InputError, InputOptions
 
 
-@pytest.fixture(scope="session")
-def static_model():
-    model = load_model("static")
-    return Embedder(model, batch_size=1024), model_identity("static", model)
-
-
-def run(static_model, source, out, **read):
-    embedder, identity = static_model
-    return daily.run_day(
-        source=source, output_dir=out, embed=embedder.encode, dim=embedder.dim, model=identity,
-        read=InputOptions(**read), index=IndexOptions(), scoring=ScoringOptions(),
-        duplicate_similarity=0.95, progress=False,
-    )
+def run(detector, source, out, **read):
+    """The daily job with the shipped detector (``tests/conftest.py``)."""
+    return daily.run_day(InputOptions(path=str(source), **read), detector, output_dir=out, progress=False)
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +29,9 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def demo_run(static_model, demo, tmp_path_factory):
+def demo_run(detector, demo, tmp_path_factory):
     out = tmp_path_factory.mktemp("demo-out")
-    summary = run(static_model, demo[1], out)
+    summary = run(detector, demo[1], out)
     return pd.read_parquet(out / "accounts.parquet"), summary, out
 
 
@@ -113,16 +101,16 @@ def test_outputs_are_complete_ranked_and_explained(demo_run, demo):
     assert saved["model"]["name"] == "static" and saved["model"]["weights_sha256"]
 
 
-def test_permuting_rows_changes_nothing(static_model, demo, demo_run, tmp_path):
+def test_permuting_rows_changes_nothing(detector, demo, demo_run, tmp_path):
     shuffled = demo[0].drop(columns=["kind", "strategy"]).sample(frac=1.0, random_state=7)
     path = tmp_path / "shuffled.jsonl"
     shuffled.to_json(path, orient="records", lines=True)
-    run(static_model, path, tmp_path / "out")
+    run(detector, path, tmp_path / "out")
     again = pd.read_parquet(tmp_path / "out" / "accounts.parquet")
     pd.testing.assert_frame_equal(again, demo_run[0])
 
 
-def test_bad_rows_are_quarantined_and_the_day_still_scores(static_model, demo, tmp_path):
+def test_bad_rows_are_quarantined_and_the_day_still_scores(detector, demo, tmp_path):
     day = demo[0].drop(columns=["kind", "strategy"]).head(3000)
     lines = [json.dumps(r) for r in day.to_dict(orient="records")]
     bad = [
@@ -138,7 +126,7 @@ def test_bad_rows_are_quarantined_and_the_day_still_scores(static_model, demo, t
         for line in lines[:1000] + bad + lines[1000:]:
             fh.write(line.encode() + b"\n")
         fh.write(b'{"account_id": "u-bad", "timestamp": 1795000000, "prompt": "caf\xe9 \xff"}\n')
-    summary = run(static_model, path, tmp_path / "out")
+    summary = run(detector, path, tmp_path / "out")
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
     reasons = {r["row"]: r["reason"] for r in rejected}
     assert reasons == {
@@ -152,30 +140,30 @@ def test_bad_rows_are_quarantined_and_the_day_still_scores(static_model, demo, t
     assert table["n_prompts"].sum() == 3000 and "u-bad" not in set(table["account_id"])
 
 
-def test_missing_column_fails_before_anything_is_written(static_model, tmp_path):
+def test_missing_column_fails_before_anything_is_written(detector, tmp_path):
     path = tmp_path / "day.csv"
     pd.DataFrame({"user": ["a"], "timestamp": [1], "prompt": ["hi"]}).to_csv(path, index=False)
     with pytest.raises(InputError, match=r"day\.csv.*'account_id'"):
-        run(static_model, path, tmp_path / "out")
+        run(detector, path, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
-def test_an_interrupted_run_leaves_no_results(static_model, demo, tmp_path, monkeypatch):
+def test_an_interrupted_run_leaves_no_results(detector, demo, tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(daily, "verdict_table", interrupted)
+    monkeypatch.setattr(pipeline, "verdict_table", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run(static_model, demo[1], tmp_path / "out")
+        run(detector, demo[1], tmp_path / "out")
     left = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert left == [], f"an interrupted run left {left}"
 
 
-def test_a_rerun_replaces_results_whole(static_model, demo, tmp_path):
+def test_a_rerun_replaces_results_whole(detector, demo, tmp_path):
     out = tmp_path / "out"
     small = tmp_path / "small.parquet"
     demo[0].drop(columns=["kind", "strategy"]).head(2000).to_parquet(small, index=False)
-    run(static_model, demo[1], out)
-    run(static_model, small, out)
+    run(detector, demo[1], out)
+    run(detector, small, out)
     assert pd.read_parquet(out / "accounts.parquet")["n_prompts"].sum() == 2000
     assert pd.read_csv(out / "accounts.csv")["n_prompts"].sum() == 2000

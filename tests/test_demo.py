@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from synthetic.demo.day import (
-    COLUMNS, KINDS, LABEL_COLUMNS, STRATEGIES, demo_day, demo_day_with_labels, write_demo_day,
+    COLUMNS, KINDS, LABEL_COLUMNS, STRATEGIES, DemoOptions, demo_day, demo_day_with_labels, write_demo_day,
 )
 from synthetic.demo.topics import SUBJECTS, TOPICS
 
@@ -31,7 +31,7 @@ def test_same_arguments_give_identical_frames(day: pd.DataFrame) -> None:
 
 
 def test_other_seed_gives_other_day(day: pd.DataFrame) -> None:
-    other = demo_day(seed=1)
+    other = demo_day(DemoOptions(seed=1))
     assert not other.equals(day[list(COLUMNS)])
     assert set(other.prompt) != set(day.prompt)
 
@@ -124,12 +124,12 @@ def test_timestamps_are_sorted_and_on_the_day(day: pd.DataFrame) -> None:
     parsed = pd.to_datetime(day.timestamp, utc=True, format="ISO8601")
     assert parsed.is_monotonic_increasing
     assert (parsed.dt.date.astype(str) == "2026-11-27").all()
-    shifted = demo_day(n_users=20, day="2027-01-05")
+    shifted = demo_day(DemoOptions(users=20, day="2027-01-05"))
     assert shifted.timestamp.str.startswith("2027-01-05T").all()
 
 
 def test_n_users_scales_the_day(day: pd.DataFrame) -> None:
-    small = demo_day_with_labels(n_users=50)
+    small = demo_day_with_labels(DemoOptions(users=50))
     assert small[small.kind == "user"].account_id.nunique() == 50
     assert len(small) < len(day)
     # Accounts draw from their own streams: the first 50 users are the same people.
@@ -141,8 +141,8 @@ def test_n_users_scales_the_day(day: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
 def test_write_round_trips(tmp_path, suffix: str) -> None:
-    path = write_demo_day(tmp_path / "out" / f"day{suffix}", n_users=40, seed=2)
-    expected = demo_day(n_users=40, seed=2)
+    path = write_demo_day(tmp_path / "out" / f"day{suffix}", DemoOptions(users=40, seed=2))
+    expected = demo_day(DemoOptions(users=40, seed=2))
     if suffix == ".parquet":
         loaded = pd.read_parquet(path)
     elif suffix == ".csv":
@@ -157,14 +157,14 @@ def test_bad_arguments_are_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="suffix"):
         write_demo_day(tmp_path / "day.xlsx")
     with pytest.raises(ValueError, match="day must be a date"):
-        demo_day(day="27/11/2026")
-    with pytest.raises(ValueError, match="n_users"):
-        demo_day(n_users=0)
-    with pytest.raises(ValueError, match="seed"):
-        demo_day(seed=-1)
+        DemoOptions(day="27/11/2026")
+    with pytest.raises(ValueError, match="demo.users"):
+        DemoOptions(users=0)
+    with pytest.raises(ValueError, match="demo.seed"):
+        DemoOptions(seed=-1)
 
 
 @pytest.mark.slow
 def test_large_day_size() -> None:
-    large = demo_day(n_users=2500)
+    large = demo_day(DemoOptions(users=2500))
     assert 38_000 <= len(large) <= 52_000

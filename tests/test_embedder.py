@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from embedder import Embedder, load_model, model_identity, normalize_text
+from embedder import Embedder, EmbedderOptions, load_model, model_identity, normalize_text
 from embedder import models as models_module
 
 BREAD = "How do I bake sourdough bread?"
@@ -28,7 +28,7 @@ def static_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def models(static_cache):
     """Each model loaded once; tests only read them."""
-    return {name: load_model(name, cache_dir=static_cache) for name in ("minilm", "static")}
+    return {name: load_model(EmbedderOptions(name=name, cache_dir=str(static_cache))) for name in ("minilm", "static")}
 
 
 @pytest.fixture(params=["minilm", "static"])
@@ -82,7 +82,7 @@ def test_static_model_is_built_once_then_reused(models, static_cache, monkeypatc
 
     monkeypatch.setattr(models_module, "_distill_static", no_rebuild)
     start = time.perf_counter()
-    again = load_model("static", cache_dir=static_cache)
+    again = load_model(EmbedderOptions(name="static", cache_dir=str(static_cache)))
     assert time.perf_counter() - start < 10
     texts = [BREAD, UNRELATED]
     np.testing.assert_array_equal(Embedder(again).encode(texts), Embedder(models["static"]).encode(texts))
@@ -95,7 +95,7 @@ def test_crash_mid_build_leaves_no_half_model(tmp_path, monkeypatch):
 
     monkeypatch.setattr(models_module, "_distill_static", crash)
     with pytest.raises(KeyboardInterrupt):
-        load_model("static", cache_dir=tmp_path, static_dims=8)
+        load_model(EmbedderOptions(name="static", cache_dir=str(tmp_path), static_dims=8))
     assert not models_module.static_model_dir(tmp_path, 8).exists()
     assert not list(tmp_path.glob("*.building"))
 
@@ -123,16 +123,16 @@ def test_concurrent_builders_distill_once(models, static_cache, tmp_path, monkey
 
 def test_unknown_model_name_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="minilm"):
-        load_model("bert-large")
+        EmbedderOptions(name="bert-large")
     with pytest.raises(ValueError, match="static"):
         model_identity("bert-large", object())
 
 
 def test_bad_arguments_are_refused_before_loading():
     with pytest.raises(ValueError, match="static_dims"):
-        load_model("static", static_dims=0)
+        EmbedderOptions(name="static", static_dims=0)
     with pytest.raises(ValueError, match="max_seq_length"):
-        load_model("minilm", max_seq_length=-1)
+        EmbedderOptions(name="minilm", max_seq_length=-1)
 
 
 def test_model_identity_is_json_and_stable(models, name, static_cache):
@@ -142,11 +142,11 @@ def test_model_identity_is_json_and_stable(models, name, static_cache):
     assert identity["dim"] == Embedder(models[name]).dim
     assert len(identity["weights_sha256"]) == 16
     int(identity["weights_sha256"], 16)
-    reloaded = load_model(name, cache_dir=static_cache)
+    reloaded = load_model(EmbedderOptions(name=name, cache_dir=str(static_cache)))
     assert model_identity(name, reloaded) == identity
 
 
 def test_minilm_max_seq_length_is_applied_and_reported(static_cache):
-    model = load_model("minilm", cache_dir=static_cache, max_seq_length=128)
+    model = load_model(EmbedderOptions(name="minilm", cache_dir=str(static_cache), max_seq_length=128))
     assert model.max_seq_length == 128
     assert model_identity("minilm", model)["max_seq_length"] == 128

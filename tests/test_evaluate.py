@@ -1,5 +1,6 @@
 """The labelled evaluation and its Hydra sweep, on a small labelled demo day (no corpora needed)."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -9,15 +10,16 @@ import pytest
 import yaml
 
 from evaluation import run as run_module
-from job.config import EmbedderOptions, EvalOptions, IndexOptions, ScoringOptions, SimulateOptions
-from synthetic.demo.day import demo_day
+from evaluation.run import EvalOptions
+from synthetic.demo.day import DemoOptions, demo_day
+from synthetic.labelled.day import SimulateOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
-    frame = demo_day(n_users=80)
+    frame = demo_day(DemoOptions(users=80))
     folder = tmp_path_factory.mktemp("labelled")
     frame[["account_id", "timestamp", "prompt"]].to_parquet(folder / "traffic.parquet", index=False)
     truth = frame.groupby("account_id").agg(kind=("kind", "first"), strategy=("strategy", "first")).reset_index()
@@ -27,16 +29,18 @@ def labelled(tmp_path_factory):
     return folder
 
 
-def evaluate(labelled, tmp_path, **scoring):
+def evaluate(labelled, tmp_path, shipped, detector, **scoring):
+    """The evaluation of the shipped detector (``tests/conftest.py``), its score options changed by ``scoring``."""
     options = EvalOptions(out_dir=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"),
                           traffic=str(labelled / "traffic.parquet"), labels=str(labelled / "labels.parquet"),
                           baselines=False)
-    return run_module.evaluate(simulate=SimulateOptions(), embedder=EmbedderOptions(), index=IndexOptions(),
-                               scoring=ScoringOptions(**scoring), options=options)
+    detector = dataclasses.replace(detector, scoring=dataclasses.replace(detector.scoring, **scoring))
+    return run_module.evaluate(simulate=SimulateOptions(), detector=detector, embedder=shipped.embedder,
+                               options=options)
 
 
-def test_the_demo_harvesters_are_separated_and_results_written(labelled, tmp_path):
-    metrics = evaluate(labelled, tmp_path)
+def test_the_demo_harvesters_are_separated_and_results_written(labelled, tmp_path, shipped, detector):
+    metrics = evaluate(labelled, tmp_path, shipped, detector)
     assert metrics["eval/auroc"] == 1.0
     assert metrics["eval/n_harvesters"] == 5 + 40
     # The fleet's 40 small accounts are found as one campaign and flagged through it; no user is linked.
@@ -49,14 +53,15 @@ def test_the_demo_harvesters_are_separated_and_results_written(labelled, tmp_pat
     assert "| detector |" in (tmp_path / "out" / "metrics.md").read_text()
 
 
-def test_changing_only_score_options_reuses_the_cached_signals(labelled, tmp_path, monkeypatch):
-    evaluate(labelled, tmp_path)
+def test_changing_only_score_options_reuses_the_cached_signals(labelled, tmp_path, monkeypatch, shipped, detector):
+    evaluate(labelled, tmp_path, shipped, detector)
 
     def recompute(*args, **kwargs):
         raise AssertionError("signals were recomputed for a score-only change")
 
     monkeypatch.setattr(run_module, "compute_signals", recompute)
-    strict = evaluate(labelled, tmp_path, threshold=0.99, campaign_threshold=0.99, min_prompts=100_000)
+    strict = evaluate(labelled, tmp_path, shipped, detector, threshold=0.99, campaign_threshold=0.99,
+                      min_prompts=100_000)
     assert strict["eval/flagged_recall"] == 0.0
     assert len(list((tmp_path / "cache").glob("signals-*.parquet"))) == 1
 

@@ -18,12 +18,12 @@ import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from embedder import Embedder, load_model, model_identity
+from embedder import Embedder, EmbedderOptions, load_model, model_identity
 from embedder.device import resolve_device, resolve_precision
 from embedder.encode import default_batch_size
 from index import gpu
 from index.neighbours import build_index, save_index, self_knn
-from job.config import EmbedderOptions
+from index.options import IndexOptions
 from job.wiring import register_configs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,12 +105,12 @@ class _Static:
 @needs_no_cuda
 def test_load_model_on_cuda_without_one_fails_before_loading_anything():
     with pytest.raises(RuntimeError, match="no CUDA device"):
-        load_model("minilm", device="cuda")
+        load_model(EmbedderOptions(name="minilm", device="cuda"))
 
 
 @needs_no_cuda
 def test_auto_on_a_cpu_machine_is_the_cpu_path_unchanged():
-    model = load_model("minilm", device="auto")
+    model = load_model(EmbedderOptions(name="minilm", device="auto"))
     assert model_identity("minilm", model)["device"] == "cpu"
     assert model_identity("minilm", model)["precision"] == "float32"
     assert Embedder(model).batch_size == 32
@@ -122,11 +122,14 @@ def compose_daily(*overrides: str):
         return OmegaConf.to_object(compose(config_name="config", overrides=list(overrides)))
 
 
-def test_minilm_config_selects_the_device_automatically():
+def test_minilm_config_selects_the_device_automatically(detector):
     emb = compose_daily("embedder=minilm").embedder
     assert (emb.device, emb.precision, emb.batch_size) == ("auto", "auto", None)
     static = compose_daily().embedder
-    assert (static.device, static.precision, static.batch_size) == ("cpu", "auto", 1024)
+    # The static config now leaves batch_size at the EmbedderOptions default (None), which the
+    # Embedder resolves to 1024 for a static model: the shipped detector embeds 1024 at a time.
+    assert (static.name, static.device, static.precision, static.batch_size) == ("static", "cpu", "auto", None)
+    assert detector.models.main.batch_size == 1024
 
 
 @pytest.mark.parametrize("field,value,message", [("device", "gpu", "embedder.device"),
@@ -152,10 +155,10 @@ def test_faiss_cpu_has_no_gpu_and_auto_keeps_the_index_on_the_cpu(monkeypatch):
     assert gpu.faiss_gpu_count() == 0
     assert gpu.resolve_index_device("auto") == "cpu"
     vectors = unit_vectors()
-    index = build_index(vectors, factory="Flat", device="cpu")
+    index = build_index(vectors, options=IndexOptions(factory="Flat"), device="cpu")
     assert gpu.place_index(index, device="auto") is index
     assert not gpu.is_gpu_index(index) and gpu.to_cpu(index) is index
-    np.testing.assert_array_equal(self_knn(build_index(vectors, factory="Flat"), vectors, k=5)[1],
+    np.testing.assert_array_equal(self_knn(build_index(vectors, options=IndexOptions(factory="Flat")), vectors, k=5)[1],
                                   self_knn(index, vectors, k=5)[1])
 
 
@@ -178,7 +181,7 @@ def test_auto_would_pick_gpu_0_when_faiss_sees_one(monkeypatch):
 @pytest.mark.parametrize("factory,on_gpu", [("Flat", True), ("IVF8,SQ8", True), ("IVF8,Flat", True),
                                             ("HNSW16,Flat", False), ("PCA8,IVF8,Flat", False)])
 def test_only_types_faiss_has_on_the_gpu_are_placed_there(factory, on_gpu):
-    assert gpu.gpu_supported(build_index(unit_vectors(), factory=factory, device="cpu")) is on_gpu
+    assert gpu.gpu_supported(build_index(unit_vectors(), options=IndexOptions(factory=factory), device="cpu")) is on_gpu
 
 
 def test_an_unsupported_or_refused_index_stays_on_the_cpu(monkeypatch):
@@ -190,14 +193,14 @@ def test_an_unsupported_or_refused_index_stays_on_the_cpu(monkeypatch):
     monkeypatch.setattr(faiss, "StandardGpuResources", object, raising=False)
     monkeypatch.setattr(faiss, "index_cpu_to_gpu", refuse, raising=False)
     monkeypatch.setattr(gpu, "_resources", {})
-    hnsw = build_index(unit_vectors(), factory="HNSW16,Flat", device="cpu")
+    hnsw = build_index(unit_vectors(), options=IndexOptions(factory="HNSW16,Flat"), device="cpu")
     assert gpu.place_index(hnsw, device="cuda") is hnsw
-    flat = build_index(unit_vectors(), factory="Flat", device="cpu")
+    flat = build_index(unit_vectors(), options=IndexOptions(factory="Flat"), device="cpu")
     assert gpu.place_index(flat, device="cuda") is flat
 
 
 def test_saved_index_is_a_cpu_index(tmp_path):
-    index = build_index(unit_vectors(), factory="Flat")
+    index = build_index(unit_vectors(), options=IndexOptions(factory="Flat"))
     assert faiss.read_index(str(save_index(index, tmp_path / "day.faiss"))).ntotal == 300
 
 

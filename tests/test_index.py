@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from index.neighbours import build_index, load_index, recall_at_k, resolve_factory, save_index, self_knn
+from index.options import IndexOptions
 from index.within_groups import knn_within_groups
 
 
@@ -21,13 +22,14 @@ def vectors():
 
 @pytest.fixture(scope="module")
 def exact(vectors):
-    return self_knn(build_index(vectors, factory="Flat"), vectors, k=10)
+    return self_knn(build_index(vectors, options=IndexOptions(factory="Flat")), vectors, k=10)
 
 
 def test_auto_is_exact_for_small_days_and_ivf_for_large():
-    assert resolve_factory("auto", 10_000) == "Flat"
-    assert resolve_factory("auto", 1_000_000).startswith("IVF") and resolve_factory("auto", 1_000_000).endswith(",SQ8")
-    assert resolve_factory("HNSW32,Flat", 10) == "HNSW32,Flat"
+    auto = IndexOptions(factory="auto")
+    assert resolve_factory(auto, 10_000) == "Flat"
+    assert resolve_factory(auto, 1_000_000).startswith("IVF") and resolve_factory(auto, 1_000_000).endswith(",SQ8")
+    assert resolve_factory(IndexOptions(factory="HNSW32,Flat"), 10) == "HNSW32,Flat"
 
 
 def test_exact_neighbours_match_brute_force(vectors, exact):
@@ -45,49 +47,56 @@ def test_exact_neighbours_match_brute_force(vectors, exact):
     ("IVF64,Flat", {"nprobe": 16}, 0.95),
 ])
 def test_approximate_indexes_recall_exact_neighbours(vectors, exact, factory, params, floor):
-    index = build_index(vectors, factory=factory, **params)
+    index = build_index(vectors, options=IndexOptions(factory=factory, **params))
     _, ids = self_knn(index, vectors, k=10)
     assert recall_at_k(ids, exact[1]) >= floor
 
 
 def test_more_probes_recall_more(vectors, exact):
-    low = recall_at_k(self_knn(build_index(vectors, factory="IVF64,SQ8", nprobe=1), vectors, k=10)[1], exact[1])
-    high = recall_at_k(self_knn(build_index(vectors, factory="IVF64,SQ8", nprobe=16), vectors, k=10)[1], exact[1])
+    def recall(nprobe: int) -> float:
+        index = build_index(vectors, options=IndexOptions(factory="IVF64,SQ8", nprobe=nprobe))
+        return recall_at_k(self_knn(index, vectors, k=10)[1], exact[1])
+
+    low = recall(1)
+    high = recall(16)
     assert high > low
 
 
 def test_invalid_factory_is_refused_with_the_key_named(vectors):
     with pytest.raises(ValueError, match="index.factory"):
-        build_index(vectors, factory="NotAnIndex42")
+        build_index(vectors, options=IndexOptions(factory="NotAnIndex42"))
 
 
 def test_saved_index_reloads_and_a_corrupt_one_is_refused(tmp_path, vectors):
-    index = build_index(vectors[:500], factory="IVF16,SQ8", nprobe=4)
+    index = build_index(vectors[:500], options=IndexOptions(factory="IVF16,SQ8", nprobe=4))
     path = save_index(index, tmp_path / "day.faiss")
-    again = load_index(path, nprobe=4)
+    again = load_index(path, options=IndexOptions(nprobe=4))
     assert again.ntotal == 500
     np.testing.assert_array_equal(index.search(vectors[:5], 3)[1], again.search(vectors[:5], 3)[1])
     bad = tmp_path / "corrupt.faiss"
     bad.write_bytes(path.read_bytes()[:200])
     with pytest.raises(ValueError, match="corrupt.faiss.*not a readable faiss index"):
-        load_index(bad)
+        load_index(bad, options=IndexOptions())
     with pytest.raises(ValueError, match="no index file"):
-        load_index(tmp_path / "missing.faiss")
+        load_index(tmp_path / "missing.faiss", options=IndexOptions())
 
 
 def test_within_group_neighbours_stay_in_their_group(vectors):
     groups = np.repeat(np.arange(30), 200)
     rows = np.arange(6000)
-    src, dst, sim = knn_within_groups(vectors, rows, groups, k=5, exact_max=100, factory="Flat")
+    src, dst, sim = knn_within_groups(vectors, rows, groups,
+                                      options=IndexOptions(within_account_k=5, exact_max=100, factory="Flat"))
     assert len(src) == 6000 * 5
     assert (groups[src] == groups[dst]).all()
     assert (src != dst).all()
     # Groups above exact_max go through a faiss index: same answer as the exact path with Flat.
-    src2, dst2, _ = knn_within_groups(vectors, rows, groups, k=5, exact_max=10_000)
+    src2, dst2, _ = knn_within_groups(vectors, rows, groups,
+                                     options=IndexOptions(within_account_k=5, exact_max=10_000))
     assert np.mean(dst == dst2) > 0.99
 
 
 def test_within_group_handles_tiny_groups():
     x = clustered(5, d=8)
-    src, dst, _ = knn_within_groups(x, np.arange(5), np.array([0, 1, 1, 2, 2]), k=5)
+    src, dst, _ = knn_within_groups(x, np.arange(5), np.array([0, 1, 1, 2, 2]),
+                                  options=IndexOptions(within_account_k=5))
     assert sorted(zip(src.tolist(), dst.tolist())) == [(1, 2), (2, 1), (3, 4), (4, 3)]

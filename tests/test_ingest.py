@@ -7,7 +7,7 @@ import pandas as pd
 
 from index.vector_file import VectorFile
 from job.ingest import ingest
-from traffic.read import read_traffic
+from traffic.read import InputOptions, read_traffic
 
 DIM = 16
 
@@ -38,8 +38,8 @@ def traffic(n_rows: int = 400, seed: int = 0) -> pd.DataFrame:
 def run(frame: pd.DataFrame, path, *, chunk_rows: int = 64, **kwargs):
     frame.to_parquet(path, index=False)
     embed, rejected = CountingEmbedder(), []
-    day = ingest(read_traffic(path, chunk_rows=chunk_rows), embed=embed, dim=DIM, reject=rejected.append,
-                 progress=False, **kwargs)
+    chunks = read_traffic(InputOptions(path=str(path), chunk_rows=chunk_rows))
+    day = ingest(chunks, embed=embed, dim=DIM, reject=rejected.append, progress=False, **kwargs)
     return day, embed, rejected
 
 

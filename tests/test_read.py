@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from traffic.read import Columns, InputError, detect_format, read_traffic
+from traffic.read import Columns, InputError, InputOptions, detect_format, read_traffic
 
 T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
 ROWS = [{"account_id": f"acct-{i % 3}", "timestamp": T0 + i, "prompt": f"prompt number {i}"} for i in range(10)]
@@ -42,7 +42,7 @@ WRITERS = {"day.jsonl": _write_jsonl, "day.jsonl.gz": _write_jsonl, "day.csv": _
 
 def _read_all(path: Path, **kwargs) -> tuple[pd.DataFrame, list]:
     frames, rejected = [], []
-    for chunk, bad in read_traffic(path, **kwargs):
+    for chunk, bad in read_traffic(InputOptions(path=str(path), **kwargs)):
         frames.append(pd.DataFrame({"row": chunk.row, "account_id": chunk.account_id,
                                     "timestamp": chunk.timestamp, "prompt": chunk.prompt}))
         rejected.extend(bad)
@@ -63,7 +63,7 @@ def test_every_format_reads_the_same_rows(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("name", ["day.jsonl", "day.csv", "day.parquet"])
 def test_chunks_are_bounded_and_numbered_from_one(tmp_path: Path, name: str) -> None:
     path = WRITERS[name](tmp_path / name, ROWS)
-    chunks = [chunk for chunk, _ in read_traffic(path, chunk_rows=3)]
+    chunks = [chunk for chunk, _ in read_traffic(InputOptions(path=str(path), chunk_rows=3))]
     assert [len(chunk) for chunk in chunks] == [3, 3, 3, 1]
     assert [chunk.row.tolist() for chunk in chunks] == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]]
     assert all(chunk.row.dtype == np.int64 and chunk.timestamp.dtype == np.float64 for chunk in chunks)
@@ -185,13 +185,13 @@ def test_prompts_are_kept_exactly_as_read(tmp_path: Path) -> None:
 
 def test_missing_file_fails_at_call_time(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"nowhere\.jsonl: no such file"):
-        read_traffic(tmp_path / "nowhere.jsonl")
+        read_traffic(InputOptions(path=str(tmp_path / "nowhere.jsonl")))
 
 
 def test_unknown_suffix_fails_at_call_time(tmp_path: Path) -> None:
     (tmp_path / "day.xlsx").write_bytes(b"")
     with pytest.raises(InputError, match=r"day\.xlsx: cannot tell the format"):
-        read_traffic(tmp_path / "day.xlsx")
+        read_traffic(InputOptions(path=str(tmp_path / "day.xlsx")))
 
 
 @pytest.mark.parametrize("name", ["day.jsonl", "day.csv", "day.parquet"])
@@ -199,7 +199,7 @@ def test_missing_column_fails_at_call_time_naming_file_and_column(tmp_path: Path
     rows = [{"user": "a", "ts": T0, "text": "p"}]
     path = WRITERS[name](tmp_path / name, rows)
     with pytest.raises(InputError) as caught:
-        read_traffic(path, columns=Columns(account_id="user", timestamp="ts"))
+        read_traffic(InputOptions(path=str(path), columns=Columns(account_id="user", timestamp="ts")))
     message = str(caught.value)
     assert message == (f"{path}: missing required column 'prompt' (columns found: user, ts, text); "
                        f"set input.columns.prompt=<name>")
@@ -217,16 +217,16 @@ def test_jsonl_column_check_uses_the_first_parseable_object(tmp_path: Path) -> N
 def test_bad_arguments_are_refused(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "day.jsonl", ROWS)
     with pytest.raises(ValueError, match="chunk_rows"):
-        read_traffic(path, chunk_rows=0)
+        InputOptions(path=str(path), chunk_rows=0)
     with pytest.raises(ValueError, match="max_prompt_chars"):
-        read_traffic(path, max_prompt_chars=0)
-    with pytest.raises(ValueError, match="file_format"):
-        read_traffic(path, file_format="xml")
+        InputOptions(path=str(path), max_prompt_chars=0)
+    with pytest.raises(ValueError, match="input.format"):
+        InputOptions(path=str(path), format="xml")
 
 
 def test_explicit_format_overrides_the_suffix(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "day.log", ROWS)
-    frame, _ = _read_all(path, file_format="jsonl")
+    frame, _ = _read_all(path, format="jsonl")
     assert len(frame) == 10
 
 
@@ -257,14 +257,14 @@ def test_file_that_is_not_really_gzip_fails_at_call_time(tmp_path: Path) -> None
     path = tmp_path / "day.jsonl.gz"
     path.write_text('{"account_id": "a", "timestamp": 1, "prompt": "p"}\n')
     with pytest.raises(InputError, match=r"day\.jsonl\.gz: unreadable"):
-        read_traffic(path)
+        read_traffic(InputOptions(path=str(path)))
 
 
 def test_file_that_is_not_really_parquet_fails_at_call_time(tmp_path: Path) -> None:
     path = tmp_path / "day.parquet"
     path.write_text("account_id,timestamp,prompt\n")
     with pytest.raises(InputError, match=r"day\.parquet: not a readable Parquet file"):
-        read_traffic(path)
+        read_traffic(InputOptions(path=str(path)))
 
 
 def test_truncated_gzip_raises_input_error_naming_the_file(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from scoring.links import account_links
+from scoring.nodes import Nodes
+from scoring.options import TopicOptions
 from scoring.topic_text import TopicWords
 from scoring.tokens import TokenStore
 
@@ -22,9 +24,10 @@ def random_day(seed: int = 0, n_uids: int = 3000, n_accounts: int = 200, n_nodes
 
 def test_account_links_in_blocks_equal_one_product():
     account, uid, ids, reach, eligible = random_day()
-    kw = dict(n_accounts=200, eligible=eligible, popular_accounts=5)
-    whole = account_links(uid, account, ids, reach, **kw)
-    blocks = account_links(uid, account, ids.astype(np.int32), reach, block_prompts=700, **kw)
+    nodes = Nodes(account=account, uid=uid, n_accounts=200)
+    kw = dict(eligible=eligible, popular_accounts=5)
+    whole = account_links(nodes, ids, reach, **kw)
+    blocks = account_links(nodes, ids.astype(np.int32), reach, block_prompts=700, **kw)
     assert whole.nnz == blocks.nnz > 0
     assert abs(whole - blocks).max() == pytest.approx(0.0, abs=1e-12)
     assert abs(blocks - blocks.T).max() < 1e-12 and blocks.diagonal().max() == 0
@@ -39,8 +42,9 @@ def test_topic_words_read_a_batch_at_a_time_give_the_same_texts():
     rng = np.random.default_rng(0)
     node_uid = np.array(uids * 3)
     group = np.where(rng.random(len(node_uid)) < 0.2, -1, np.repeat(np.arange(len(node_uid) // 7 + 1), 7)[:len(node_uid)])
-    whole = TopicWords(store, group, node_uid, share=0.3, min_count=2)
-    batched = TopicWords(store, group, node_uid, share=0.3, min_count=2, batch=5)
+    options = TopicOptions(template_word_share=0.3, template_word_min_count=2)
+    whole = TopicWords(store, group, node_uid, options=options)
+    batched = TopicWords(store, group, node_uid, options=options, batch=5)
     everything = np.arange(len(node_uid))
     assert whole.texts(everything) == batched.texts(everything) != {}
     some = rng.permutation(len(node_uid))[:20]

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from synthetic.labelled.day import (
-    LABEL_COLUMNS, STRATEGIES, TRAFFIC_COLUMNS, Corpus, load_corpus, simulate_day, write_labelled_day,
+    LABEL_COLUMNS, STRATEGIES, TRAFFIC_COLUMNS, Corpus, SimulateOptions, load_corpus, simulate_day,
+    write_labelled_day,
 )
 from synthetic.labelled.corpus import normalise, split_of
 from synthetic.labelled.sources import build_sources
@@ -125,7 +126,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
 
 @pytest.fixture(scope="module")
 def day(corpus: Corpus) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return simulate_day(corpus, split="report", seed=3, **SMALL)
+    return simulate_day(corpus, SimulateOptions(split="report", seed=3, **SMALL))
 
 
 def _joined(day: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
@@ -230,7 +231,7 @@ def test_only_prompts_of_the_split_are_sent(corpus: Corpus, day: tuple[pd.DataFr
     split_of_text = dict(zip(corpus.prompts["text"].map(normalise), corpus.prompts["split"]))
     seen = {split_of_text.get(normalise(p)) for p in day[0]["prompt"]}
     assert seen <= {"report", None}  # None: rendered templates and users' edits
-    tune_day = simulate_day(corpus, split="tune", seed=3, **SMALL)[0]
+    tune_day = simulate_day(corpus, SimulateOptions(split="tune", seed=3, **SMALL))[0]
     assert not set(tune_day["prompt"].map(normalise)) & set(day[0]["prompt"].map(normalise))
 
 
@@ -276,27 +277,27 @@ def test_users_concentrate_on_their_clusters(corpus: Corpus, day: tuple[pd.DataF
 
 def test_same_arguments_same_day_other_seed_other_day(corpus: Corpus,
                                                       day: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    traffic, labels = simulate_day(corpus, split="report", seed=3, **SMALL)
+    traffic, labels = simulate_day(corpus, SimulateOptions(split="report", seed=3, **SMALL))
     pd.testing.assert_frame_equal(traffic, day[0])
     pd.testing.assert_frame_equal(labels, day[1])
-    other = simulate_day(corpus, split="report", seed=4, **SMALL)[0]
+    other = simulate_day(corpus, SimulateOptions(split="report", seed=4, **SMALL))[0]
     assert not other.equals(day[0])
 
 
 def test_bad_arguments_are_refused(corpus: Corpus) -> None:
-    with pytest.raises(ValueError, match="split"):
-        simulate_day(corpus, split="test")
-    with pytest.raises(ValueError, match="n_users"):
-        simulate_day(corpus, split="report", n_users=-1)
+    with pytest.raises(ValueError, match="simulate.split"):
+        SimulateOptions(split="test")
+    with pytest.raises(ValueError, match="simulate.n_users"):
+        SimulateOptions(split="report", n_users=-1)
     with pytest.raises(ValueError, match="day"):
-        simulate_day(corpus, split="report", day="27/11/2026")
+        SimulateOptions(split="report", day="27/11/2026")
 
 
 def test_a_corpus_missing_a_role_source_names_it(tmp_path: Path) -> None:
     root = write_tiny_corpus(tmp_path)
     (root / "distill" / "anthropic_mwe_persona.jsonl.gz").unlink()
     with pytest.raises(ValueError, match="distill/anthropic_mwe_persona"):
-        simulate_day(load_corpus(root), split="report", **SMALL)
+        simulate_day(load_corpus(root), SimulateOptions(split="report", **SMALL))
 
 
 def test_write_labelled_day_round_trips(day: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path) -> None:
@@ -314,8 +315,8 @@ def test_real_tune_and_report_days_share_no_prompt() -> None:
         pytest.skip(f"real corpora not found at {REAL_CORPUS} (shared/data/prompts is not checked out here)")
     corpus = load_corpus(REAL_CORPUS)
     small = {"n_users": 200, "harvesters_per_strategy": 2, "fleet_accounts": 10}
-    report, labels = simulate_day(corpus, split="report", **small)
-    tune, _ = simulate_day(corpus, split="tune", **small)
+    report, labels = simulate_day(corpus, SimulateOptions(split="report", **small))
+    tune, _ = simulate_day(corpus, SimulateOptions(split="tune", **small))
     assert not set(report["prompt"]) & set(tune["prompt"])
     assert not set(report["prompt"].map(normalise)) & set(tune["prompt"].map(normalise))
     assert set(labels["strategy"]) == set(STRATEGIES) | {""}

@@ -5,6 +5,8 @@ import itertools
 
 import numpy as np
 
+from scoring.nodes import Nodes
+from scoring.options import TemplateOptions, TopicOptions
 from scoring.templating import (SLOT, align_template, fixed_text_containment, share_template, similar_pairs,
                                 skeleton_groups, split_by_field_labels, template_groups)
 from scoring.tokens import TokenStore, tokenize
@@ -23,10 +25,10 @@ def mine(accounts: dict[str, list[str]], popular_texts=(), skeleton_kw=None, **k
     pairs = [(i, j) for i, j in itertools.permutations(range(len(node_uid)), 2) if node_account[i] == node_account[j]]
     src, dst = (np.array(x) for x in zip(*pairs))
     popular = np.array([t in popular_texts for t in texts])
-    skeleton = skeleton_groups(store, node_account, node_uid, n_accounts=len(accounts), popular=popular,
-                               **(skeleton_kw or {}))
-    return store, template_groups(store, node_account, node_uid, (src, dst), skeleton=skeleton,
-                                  n_accounts=len(accounts), popular=popular, **kw)
+    nodes = Nodes(account=node_account, uid=node_uid, n_accounts=len(accounts))
+    skeleton = skeleton_groups(store, nodes, popular=popular, rules=TemplateOptions(**(skeleton_kw or {})))
+    return store, template_groups(store, nodes, (src, dst), skeleton=skeleton, popular=popular,
+                                  rules=TemplateOptions(**kw))
 
 
 STORY = [
@@ -112,10 +114,10 @@ def test_prompts_sharing_a_passage_but_not_their_wording_are_not_siblings():
     # near-identical word for word, but what they share is the rare passage and what tells them
     # apart is template wording that recurs across the passages: one passage, not one template.
     prompts, template = passage_questions()
-    _, before = mine({"x": prompts}, skeleton_kw={"min_count": 100}, sibling_margin=-100.0)  # the rule off
+    _, before = mine({"x": prompts}, skeleton_kw={"min_affix_count": 100}, sibling_margin=-100.0)  # the rule off
     mixed = [set(template[before.group == g]) for g in set(before.group[before.group >= 0])]
     assert mixed and all(len(t) == 3 for t in mixed)  # each passage's three templates became one "template"
-    _, groups = mine({"x": prompts}, skeleton_kw={"min_count": 100})
+    _, groups = mine({"x": prompts}, skeleton_kw={"min_affix_count": 100})
     found = [set(template[groups.group == g]) for g in set(groups.group[groups.group >= 0])]
     # What is left are true refills: one template with the same fills (a shared closing) on other passages.
     assert found and all(len(t) == 1 for t in found)
@@ -165,8 +167,8 @@ def test_a_persons_lead_ins_and_sign_offs_in_combination_are_no_task_sweep():
     prompts = [f"{leads[i % 3]} {q}? {signs[(i // 3) % 3]}" for i, q in enumerate(asks)]
     store = TokenStore()
     uids = np.array([store.add(t) for t in prompts])
-    skeleton = skeleton_groups(store, np.zeros(len(uids), dtype=np.int64), uids, n_accounts=1,
-                               popular=np.zeros(len(uids), dtype=bool))
+    skeleton = skeleton_groups(store, Nodes(account=np.zeros(len(uids), dtype=np.int64), uid=uids, n_accounts=1),
+                               popular=np.zeros(len(uids), dtype=bool), rules=TemplateOptions())
     assert (skeleton.group < 0).all()
     _, groups = mine({"x": prompts}, sweep_min_fills=3, sweep_min_slot_words=1)
     assert groups.effective_templates[0] <= 1.0
@@ -235,13 +237,13 @@ def test_topic_text_keeps_the_slot_fillers_and_drops_template_and_request_words(
                ("dragons", "tax law", "black holes", "sourdough bread")] + ["Please explain how volcanoes erupt"]
     uids = np.array([store.add(p) for p in prompts])
     group = np.array([7, 7, 7, 7, -1])
-    texts = topic_texts(store, group, uids, share=0.5, min_count=3)
+    texts = topic_texts(store, group, uids, options=TopicOptions(template_word_share=0.5, template_word_min_count=3))
     assert [texts[i] for i in range(4)] == ["dragons", "tax law", "black holes", "sourdough bread"]
     assert texts[4] == "volcanoes erupt", "outside a template only function and request words go"
 
 
 def test_slot_vocabulary_is_the_same_a_batch_of_groups_at_a_time():
-    from scoring.templating import _slot_vocabulary
+    from scoring.templating.evidence import _slot_vocabulary
 
     store = TokenStore()
     uids = np.array([store.add(f"Explain {a} and {b} in one paragraph.") for a in ("tides", "rust", "jazz", "moss")
@@ -287,9 +289,10 @@ def test_sibling_passage_rule_is_the_same_a_batch_of_accounts_at_a_time():
     src = rng.integers(0, 32, 400)
     dst = account[src] * 8 + rng.integers(0, 8, 400)  # pairs within an account
     src, dst = src[src != dst], dst[src != dst]
-    whole = share_template(store, account, uids, src, dst, min_margin=0.0)
+    nodes = Nodes(account=account, uid=uids, n_accounts=4)
+    whole = share_template(store, nodes, src, dst, min_margin=0.0)
     assert 0 < whole.sum() < len(whole)
-    np.testing.assert_array_equal(share_template(store, account, uids, src, dst, min_margin=0.0, batch_pairs=5), whole)
+    np.testing.assert_array_equal(share_template(store, nodes, src, dst, min_margin=0.0, batch_pairs=5), whole)
 
 
 PLOTS = [
@@ -422,7 +425,8 @@ def test_field_split_moves_only_the_variant_with_a_field_more_to_a_new_group():
               6: [Q, CHOICES, A], 7: [CHOICES], 8: [CHOICES], 9: [CHOICES]}
     label_uid = np.array([u for u in sorted(labels) for _ in labels[u]])
     label_id = np.array([t for u in sorted(labels) for t in sorted(labels[u])], dtype=np.int32)
-    out = split_by_field_labels(group, node_uid, label_uid, label_id)
+    out = split_by_field_labels(group, node_uid, (label_uid, label_id), rules=TemplateOptions())
     assert out[:4].tolist() == [0] * 4 and out[4:7].tolist() == [2] * 3, "the smaller variant gets a new id"
     assert out[7:].tolist() == [1, -1, 1, 1], "other groups and ungrouped nodes are left alone"
-    assert split_by_field_labels(group, node_uid, label_uid, label_id, min_share=0.5).tolist() == group.tolist()
+    assert split_by_field_labels(group, node_uid, (label_uid, label_id),
+                                 rules=TemplateOptions(field_label_share=0.5)).tolist() == group.tolist()

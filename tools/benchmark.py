@@ -36,7 +36,7 @@ import numpy as np
 # the `benchmark` package it drives: take the folder out before importing it.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from embedder import Embedder, load_model  # noqa: E402
+from embedder import EmbedderOptions, open_embedder  # noqa: E402
 from benchmark.data import (MMLU, PROMPTSOURCE, PROMPTSOURCE_TEMPLATES, corpus_file, demo_templates, demo_topics,
                             read_labelled, template_text_labels)
 from benchmark.measure import measure
@@ -75,7 +75,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> dict:
     """Run every section; returns {"data", "sections": {name: rows}, "markdown"}."""
     n = args.n_prompts or None
-    static = Embedder(load_model("static"))
+    static = open_embedder(EmbedderOptions(name="static"))
     notes = []
     templates_file, topics_file = corpus_file(args.data, PROMPTSOURCE), corpus_file(args.data, MMLU)
     text_labels, merged = None, {}
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> dict:
                                                                 repeat=args.repeat, text_labels=text_labels)}
     sections["b. topic assignment"] = topics_section(topics, static.encode(topics.texts), static.encode,
                                                      skip=args.skip, seed=args.seed)
-    minilm = Embedder(load_model("minilm")) if args.minilm_prompts else None
+    minilm = open_embedder(EmbedderOptions(name="minilm")) if args.minilm_prompts else None
     size = min(len(templates.texts), args.minilm_prompts or 1_000)
     pick = np.sort(np.random.default_rng(args.seed).choice(len(templates.texts), size=size, replace=False))
     sample = [templates.texts[i] for i in pick]

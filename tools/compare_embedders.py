@@ -21,37 +21,32 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from omegaconf import OmegaConf
 
-from embedder import Embedder, load_model, model_identity
+from embedder import Embedder, EmbedderOptions, open_embedder
 from index.neighbours import build_index, recall_at_k, self_knn
-from job.config import IndexOptions, InputOptions, ScoringOptions
+from index.options import IndexOptions
+from job.config import DailyConfig
 from job.daily import run_day
+from job.wiring import compose, open_detector, options_from
 from synthetic.demo.day import write_demo_day
-
-CONF = Path(__file__).resolve().parents[1] / "conf" / "embedder"
-
-
-def duplicate_similarity(name: str) -> float:
-    """The model's near-duplicate cosine, as configured in conf/embedder/<name>.yaml."""
-    return float(OmegaConf.load(CONF / f"{name}.yaml").duplicate_similarity)
 
 
 def score_with(name: str, source: Path, out: Path) -> tuple[pd.DataFrame, float, Embedder]:
-    """Run the daily job with one embedder; returns its table, wall seconds and the embedder."""
-    model = load_model(name, device="auto" if name == "minilm" else "cpu")
-    embedder = Embedder(model)
+    """Run the daily job with one embedder, as ``scripts/score.py embedder=<name>`` would (the shipped
+    configuration, topic words included); returns its table, wall seconds and the embedder."""
+    options = options_from(compose("config", [f"embedder={name}", f"input.path={source}", f"output.dir={out}"]),
+                           DailyConfig)
+    detector = open_detector(options.embedder, index=options.index, scoring=options.scoring)
     start = time.perf_counter()
-    run_day(source=source, output_dir=out, embed=embedder.encode, dim=embedder.dim,
-            model=model_identity(name, model), read=InputOptions(), index=IndexOptions(),
-            scoring=ScoringOptions(), duplicate_similarity=duplicate_similarity(name), progress=False)
-    return pd.read_parquet(out / "accounts.parquet"), time.perf_counter() - start, embedder
+    run_day(options.input, detector, output_dir=out, progress=False)
+    return pd.read_parquet(out / "accounts.parquet"), time.perf_counter() - start, detector.models.main
 
 
 def neighbour_recall(prompts: list[str], static: Embedder, minilm: Embedder, k: int = 10) -> float:
     """Share of each prompt's k MiniLM neighbours that the static model also returns."""
     vectors = {name: e.encode(prompts) for name, e in (("static", static), ("minilm", minilm))}
-    ids = {name: self_knn(build_index(v, factory="Flat"), v, k=k)[1] for name, v in vectors.items()}
+    exact = IndexOptions(factory="Flat")
+    ids = {name: self_knn(build_index(v, options=exact), v, k=k)[1] for name, v in vectors.items()}
     return recall_at_k(ids["static"], ids["minilm"])
 
 
@@ -104,7 +99,7 @@ def main() -> None:
             prompts = pd.read_parquet(source, columns=["prompt"])["prompt"].drop_duplicates()
     prompts = prompts.sample(min(args.sample, len(prompts)), random_state=0).tolist()
     if not embedders:
-        embedders = {name: Embedder(load_model(name)) for name in ("static", "minilm")}
+        embedders = {name: open_embedder(EmbedderOptions(name=name)) for name in ("static", "minilm")}
     result["neighbour_sample"] = len(prompts)
     result["neighbour_recall_at_10"] = round(neighbour_recall(prompts, embedders["static"], embedders["minilm"]), 4)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -17,11 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from embedder import Embedder, load_model, model_identity, normalize_text
-from job import daily
-from job.config import EmbedderOptions, IndexOptions, InputOptions, ScoringOptions
-from job.wiring import topic_embedder
-from synthetic.demo.day import demo_day
+from embedder import EmbedderOptions, normalize_text
+from index.options import IndexOptions
+from job.daily import run_day
+from job.wiring import open_detector
+from scoring.options import ScoringOptions
+from synthetic.demo.day import DemoOptions, demo_day
+from traffic.read import InputOptions
 
 
 def main(argv: list[str] | None = None) -> float:
@@ -33,25 +35,20 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
-    day = demo_day(n_users=args.users).groupby("account_id").head(args.per_account)
+    day = demo_day(DemoOptions(users=args.users)).groupby("account_id").head(args.per_account)
     texts = sorted({normalize_text(t) for t in day["prompt"]})
-    options = EmbedderOptions(name="minilm", batch_size=32)
-    model = load_model("minilm")
-    encoder = Embedder(model, batch_size=options.batch_size)
-    topic_embed, topic_model = topic_embedder(options, topics="static")
+    detector = open_detector(EmbedderOptions(name="minilm", batch_size=32), index=IndexOptions(),
+                             scoring=ScoringOptions())
+    encoder = detector.models.main
     encoder.encode(texts[:64])  # warm-up: first calls pay one-off costs
-    topic_embed(texts[:64])
+    detector.models.topic.encode(texts[:64])
     with tempfile.TemporaryDirectory() as folder:
         def run_job(rows, name: str) -> tuple[float, dict]:
             source = Path(folder) / f"{name}.parquet"
             rows[["account_id", "timestamp", "prompt"]].to_parquet(source, index=False)
             start = time.perf_counter()
-            summary = daily.run_day(
-                source=source, output_dir=Path(folder) / name, embed=encoder.encode, dim=encoder.dim,
-                model=model_identity("minilm", model), read=InputOptions(), index=IndexOptions(),
-                scoring=ScoringOptions(), duplicate_similarity=options.duplicate_similarity, progress=False,
-                topic_embed=topic_embed, topic_model=topic_model,
-            )
+            summary = run_day(InputOptions(path=str(source)), detector, output_dir=Path(folder) / name,
+                              progress=False)
             return time.perf_counter() - start, summary
 
         def raw_encode() -> float:

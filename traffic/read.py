@@ -13,14 +13,15 @@ re-exported here).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from traffic.formats import SOURCES
 from traffic.records import Chunk, Columns, InputError, Rejected
 from traffic.validate import validated
 
-__all__ = ["FORMATS", "Chunk", "Columns", "InputError", "Rejected", "detect_format", "read_traffic"]
+__all__ = ["FORMATS", "Chunk", "Columns", "InputError", "InputOptions", "Rejected", "detect_format", "read_traffic"]
 
 FORMATS = ("parquet", "jsonl", "csv")
 _SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -44,35 +45,48 @@ def detect_format(path: str | Path) -> str:
     return fmt
 
 
-def read_traffic(path: str | Path, *, columns: Columns = Columns(), file_format: str = "auto",
-                 chunk_rows: int = 50_000, max_prompt_chars: int = 20_000,
-                 ) -> Iterator[tuple[Chunk, list[Rejected]]]:
-    """Yield (valid rows, rejected rows) per chunk of at most chunk_rows input rows.
+@dataclass(frozen=True)
+class InputOptions:
+    """Which traffic file to read and how (``conf/input/``).
+
+    Attributes:
+        path: Parquet, JSONL or CSV file; JSONL and CSV may be gzipped (name ends .gz). None
+            means the built-in demo day (the daily job generates it).
+        format: "auto" (from the suffix), "parquet", "jsonl" or "csv".
+        columns: names of the account, timestamp and prompt columns; others are ignored.
+        chunk_rows: most input rows held at once, >= 1.
+        max_prompt_chars: longest prompt kept, in characters, >= 1 (longer ones are rejected).
+    """
+
+    path: Optional[str] = None
+    format: str = "auto"
+    columns: Columns = field(default_factory=Columns)
+    chunk_rows: int = 50_000
+    max_prompt_chars: int = 20_000
+
+    def __post_init__(self) -> None:
+        for key, value in (("input.chunk_rows", self.chunk_rows), ("input.max_prompt_chars", self.max_prompt_chars)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
+        if self.format != "auto" and self.format not in FORMATS:
+            raise ValueError(f"input.format must be 'auto' or one of {', '.join(FORMATS)}, got {self.format!r}")
+
+
+def read_traffic(options: InputOptions) -> Iterator[tuple[Chunk, list[Rejected]]]:
+    """Yield (valid rows, rejected rows) per chunk of at most ``options.chunk_rows`` input rows.
 
     The file is checked when this is called, not when iteration starts, so a missing
-    file or column fails before any work is done. Memory is bounded by chunk_rows.
-
-    Args:
-        path: Parquet, JSONL or CSV file; JSONL and CSV may be gzipped (name ends .gz).
-        columns: Names of the account, timestamp and prompt columns; others are ignored.
-        file_format: "auto" (from the suffix), "parquet", "jsonl" or "csv".
-        chunk_rows: Most input rows per chunk, >= 1.
-        max_prompt_chars: Longest prompt kept, in characters, >= 1.
+    file or column fails before any work is done. Memory is bounded by the chunk size.
 
     Raises:
         InputError: Missing file, unknown format or missing required column.
-        ValueError: An argument is out of range.
     """
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be an integer >= 1, got {chunk_rows!r}")
-    if isinstance(max_prompt_chars, bool) or not isinstance(max_prompt_chars, int) or max_prompt_chars < 1:
-        raise ValueError(f"max_prompt_chars must be an integer >= 1, got {max_prompt_chars!r}")
-    if file_format != "auto" and file_format not in FORMATS:
-        raise ValueError(f"file_format must be 'auto' or one of {', '.join(FORMATS)}, got {file_format!r}")
-    path = Path(path)
+    if options.path is None:
+        raise ValueError("InputOptions.path is None: name the traffic file to read")
+    path = Path(options.path)
     if not path.is_file():
         problem = "is a directory, not a file" if path.is_dir() else "no such file"
         raise InputError(f"{path}: {problem}; check input.path")
-    fmt = detect_format(path) if file_format == "auto" else file_format
-    raw_chunks = SOURCES[fmt](path, columns=columns, chunk_rows=chunk_rows)
-    return validated(raw_chunks, columns=columns, max_prompt_chars=max_prompt_chars)
+    fmt = detect_format(path) if options.format == "auto" else options.format
+    raw_chunks = SOURCES[fmt](path, columns=options.columns, chunk_rows=options.chunk_rows)
+    return validated(raw_chunks, columns=options.columns, max_prompt_chars=options.max_prompt_chars)

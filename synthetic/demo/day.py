@@ -21,6 +21,7 @@ removes ordinary users without changing anyone else's traffic.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -43,8 +44,25 @@ KINDS: tuple[str, ...] = ("user", "student", "enterprise", "harvester")
 STRATEGIES: tuple[str, ...] = ("template_sweep", "self_instruct", "mixed", "evasive", "fleet")
 
 
-# ---------------------------------------------------------------------------
-# The day.
+@dataclass(frozen=True)
+class DemoOptions:
+    """The built-in demo day (``demo.*``): ``users`` ordinary users (>= 1) and a random ``seed`` (>= 0).
+
+    The same options always give an identical day; changing ``users`` adds or removes
+    ordinary users without changing anyone else's traffic.
+    """
+
+    users: int = 300
+    seed: int = 0
+    day: str = "2026-11-27"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.users, bool) or not isinstance(self.users, int) or self.users < 1:
+            raise ValueError(f"demo.users must be a positive integer, got {self.users!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"demo.seed must be a non-negative integer, got {self.seed!r}")
+        parse_day(self.day)
+
 
 def _stream(seed: int, *key: int) -> Rng:
     """An independent generator per account, keyed by (seed, role, index)."""
@@ -61,28 +79,16 @@ def _to_frame(rows: list[Row], start: np.datetime64) -> pd.DataFrame:
     return frame[list(COLUMNS + LABEL_COLUMNS)]
 
 
-def demo_day_with_labels(*, n_users: int = 300, seed: int = 0, day: str = "2026-11-27") -> pd.DataFrame:
+def demo_day_with_labels(options: DemoOptions = DemoOptions()) -> pd.DataFrame:
     """:func:`demo_day` plus the ground-truth topic of every prompt.
-
-    Args:
-        n_users: number of ordinary users (>= 1).
-        seed: non-negative random seed.
-        day: the UTC date of the traffic, ``YYYY-MM-DD``.
 
     Returns:
         The :data:`COLUMNS` of :func:`demo_day` followed by :data:`LABEL_COLUMNS`:
         ``subject`` (one of ``SUBJECTS``) and ``subtopic``, both '' for prompts
         outside the topic space (popular one-liners, algebra homework, the
         enterprise pipeline; the chemistry student has a subject, no subtopic).
-
-    Raises:
-        ValueError: if an argument is out of range or ``day`` is not a date.
     """
-    if isinstance(n_users, bool) or not isinstance(n_users, int) or n_users < 1:
-        raise ValueError(f"n_users must be a positive integer, got {n_users!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    start = parse_day(day)
+    n_users, seed, start = options.users, options.seed, parse_day(options.day)
     rows: list[Row] = []
     width = max(4, len(str(n_users)))
     for i, volume in enumerate(user_volumes(_stream(seed, 0), n_users), start=1):
@@ -96,27 +102,19 @@ def demo_day_with_labels(*, n_users: int = 300, seed: int = 0, day: str = "2026-
     return _to_frame(rows, start)
 
 
-def demo_day(*, n_users: int = 300, seed: int = 0, day: str = "2026-11-27") -> pd.DataFrame:
+def demo_day(options: DemoOptions = DemoOptions()) -> pd.DataFrame:
     """A synthetic day of API traffic with five planted harvesters and a fleet of 40 small accounts.
 
-    With the defaults the day holds about 9-10k prompts; ``n_users=2500`` gives
-    about 45k. The same arguments always give an identical frame.
-
-    Args:
-        n_users: number of ordinary users (``user-0001`` ...), >= 1.
-        seed: non-negative random seed.
-        day: the UTC date of the traffic, ``YYYY-MM-DD``.
+    With the defaults the day holds about 9-10k prompts; 2,500 users give about 45k.
+    The same options always give an identical frame.
 
     Returns:
         Columns ``account_id``, ``timestamp`` (ISO-8601 UTC, e.g.
         ``'2026-11-27T14:03:11Z'``), ``prompt``, ``kind`` (one of :data:`KINDS`)
         and ``strategy`` ('' for benign accounts, else one of
         :data:`STRATEGIES`), all strings, sorted by timestamp.
-
-    Raises:
-        ValueError: if an argument is out of range or ``day`` is not a date.
     """
-    return demo_day_with_labels(n_users=n_users, seed=seed, day=day)[list(COLUMNS)]
+    return demo_day_with_labels(options)[list(COLUMNS)]
 
 
 _WRITERS: dict[str, Callable[[pd.DataFrame, str], None]] = {
@@ -127,8 +125,7 @@ _WRITERS: dict[str, Callable[[pd.DataFrame, str], None]] = {
 }
 
 
-def write_demo_day(path: str | os.PathLike[str], *, n_users: int = 300, seed: int = 0,
-                   day: str = "2026-11-27") -> Path:
+def write_demo_day(path: str | os.PathLike[str], options: DemoOptions = DemoOptions()) -> Path:
     """Write :func:`demo_day` to ``path`` atomically.
 
     The format follows the suffix: ``.parquet``/``.pq``, ``.csv`` or ``.jsonl``.
@@ -138,9 +135,7 @@ def write_demo_day(path: str | os.PathLike[str], *, n_users: int = 300, seed: in
 
     Args:
         path: where to write.
-        n_users: passed to :func:`demo_day`.
-        seed: passed to :func:`demo_day`.
-        day: passed to :func:`demo_day`.
+        options: which demo day (:func:`demo_day`).
 
     Returns:
         ``path`` as a :class:`pathlib.Path`.
@@ -152,7 +147,7 @@ def write_demo_day(path: str | os.PathLike[str], *, n_users: int = 300, seed: in
     writer = _WRITERS.get(path.suffix.lower())
     if writer is None:
         raise ValueError(f"{path}: unsupported suffix {path.suffix!r}; use one of {', '.join(_WRITERS)}")
-    frame = demo_day(n_users=n_users, seed=seed, day=day)
+    frame = demo_day(options)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         writer(frame, tmp)

@@ -8,13 +8,14 @@ labels. All prompt text comes from the corpus split: a day simulated from
 ``report`` never shows a prompt that a ``tune`` day can show.
 
     corpus = load_corpus("../shared/data/prompts")
-    traffic, labels = simulate_day(corpus, split="report")
+    traffic, labels = simulate_day(corpus, SimulateOptions(split="report"))
     write_labelled_day(traffic, labels, "out/2026-11-27")
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +29,7 @@ from synthetic.labelled.corpus import SPLITS, Corpus, load_corpus, split_of
 from synthetic.labelled.harvesters import STRATEGIES
 from synthetic.labelled.sources import AccountDay, build_sources
 
-__all__ = ["Corpus", "load_corpus", "simulate_day", "write_labelled_day", "STRATEGIES",
+__all__ = ["Corpus", "SimulateOptions", "load_corpus", "simulate_day", "write_labelled_day", "STRATEGIES",
            "TRAFFIC_COLUMNS", "LABEL_COLUMNS"]
 
 TRAFFIC_COLUMNS: tuple[str, ...] = ("account_id", "timestamp", "prompt")
@@ -77,9 +78,43 @@ def _frames(accounts: list[AccountDay], *, start: np.datetime64, seed: int) -> t
     return traffic.iloc[order].reset_index(drop=True), labels
 
 
-def simulate_day(corpus: Corpus, *, split: str, seed: int = 0, n_users: int = 1500,
-                 harvesters_per_strategy: int = 5, fleet_accounts: int = 300,
-                 day: str = "2026-11-27") -> tuple[pd.DataFrame, pd.DataFrame]:
+@dataclass(frozen=True)
+class SimulateOptions:
+    """A labelled day simulated from real prompt corpora (``conf/simulate/``).
+
+    Attributes:
+        corpus: a folder of ``*/*.jsonl.gz`` files shaped like ``../shared/data/prompts``.
+        split: ``tune`` to fit thresholds, ``report`` to measure; the two never share a prompt.
+        seed: non-negative random seed; equal options give identical frames.
+        n_users: ordinary users (>= 0).
+        harvesters_per_strategy: accounts per non-fleet strategy (>= 0).
+        fleet_accounts: accounts of the fleet (>= 0; 0 leaves the fleet out).
+        tune_share: the share of corpus prompts in the ``tune`` split, in [0, 1].
+        day: the UTC date, ``YYYY-MM-DD``.
+    """
+
+    corpus: str = "../shared/data/prompts"
+    split: str = "report"
+    seed: int = 0
+    n_users: int = 1500
+    harvesters_per_strategy: int = 5
+    fleet_accounts: int = 300
+    tune_share: float = 0.5
+    day: str = "2026-11-27"
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise ValueError(f"simulate.split must be one of {', '.join(SPLITS)}, got {self.split!r}")
+        for name, value in (("seed", self.seed), ("n_users", self.n_users),
+                            ("harvesters_per_strategy", self.harvesters_per_strategy),
+                            ("fleet_accounts", self.fleet_accounts)):
+            _check_count(f"simulate.{name}", value, low=0)
+        if not 0 <= self.tune_share <= 1:
+            raise ValueError(f"simulate.tune_share must be in [0, 1], got {self.tune_share!r}")
+        parse_day(self.day)
+
+
+def simulate_day(corpus: Corpus, options: SimulateOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A labelled day of API traffic whose prompts all come from one split of the corpus.
 
     The day holds ``n_users`` ordinary users (heavy-tailed volumes, 1-3 topics,
@@ -92,13 +127,8 @@ def simulate_day(corpus: Corpus, *, split: str, seed: int = 0, n_users: int = 15
     the shared corpora holds about 40-60k prompts.
 
     Args:
-        corpus: from :func:`load_corpus`.
-        split: ``'tune'`` or ``'report'``; only that split's prompts and templates are used.
-        seed: non-negative random seed; equal arguments give identical frames.
-        n_users: ordinary users (>= 0).
-        harvesters_per_strategy: accounts per non-fleet strategy (>= 0).
-        fleet_accounts: accounts of the fleet (>= 0; 0 leaves the fleet out).
-        day: the UTC date, ``YYYY-MM-DD``.
+        corpus: from :func:`load_corpus` (``options.corpus`` and ``options.tune_share``).
+        options: the day's shape; only prompts and templates of ``options.split`` are used.
 
     Returns:
         ``(traffic, labels)``. traffic: ``account_id``, ``timestamp`` (ISO-8601
@@ -110,21 +140,16 @@ def simulate_day(corpus: Corpus, *, split: str, seed: int = 0, n_users: int = 15
         ``hard_negative`` (bool, True for the benign look-alikes).
 
     Raises:
-        ValueError: a bad argument, or the split lacks a file some role needs.
+        ValueError: the split lacks a file some role needs.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-    _check_count("seed", seed, low=0)
-    _check_count("n_users", n_users, low=0)
-    _check_count("harvesters_per_strategy", harvesters_per_strategy, low=0)
-    _check_count("fleet_accounts", fleet_accounts, low=0)
-    start = parse_day(day)
+    split, seed = options.split, options.seed
+    start = parse_day(options.day)
     sources = build_sources(corpus, split=split, seed=seed)
     decks = Decks(sources, seed=seed)
-    accounts = benign_accounts(sources, decks, seed=seed, n_users=n_users,
+    accounts = benign_accounts(sources, decks, seed=seed, n_users=options.n_users,
                                allowed=_split_guard(corpus, split))
-    accounts += harvester_accounts(sources, decks, seed=seed, per_strategy=harvesters_per_strategy,
-                                   fleet_accounts=fleet_accounts)
+    accounts += harvester_accounts(sources, decks, seed=seed, per_strategy=options.harvesters_per_strategy,
+                                   fleet_accounts=options.fleet_accounts)
     return _frames(accounts, start=start, seed=seed)
 
 
