@@ -17,7 +17,7 @@ import numpy as np
 from benchmark.data import Sample
 from benchmark.embed import neighbour_recall
 from benchmark.measure import Measured, measure
-from benchmark.topics import bertopic_topics, codebook_topics, topic_quality, topic_word_vectors
+from benchmark.topics import bertopic_topics, fitted_topics, reference_topics, topic_quality, topic_word_vectors
 from benchmark.grouping import community_groups, drain_groups, minhash_groups, project_groups
 from benchmark.grouping_quality import grouping_quality, kept_groups
 
@@ -107,15 +107,18 @@ def grouping_section(sample: Sample, vectors: np.ndarray, *, skip: set[str], com
     return rows
 
 
-def topics_section(sample: Sample, vectors: np.ndarray, embed, *, skip: set[str], seed: int = 0) -> list[dict]:
-    """Project codebook cells vs BERTopic, each against the sample's topic label."""
+def topics_section(sample: Sample, vectors: np.ndarray, embed, *, reference, skip: set[str],
+                   seed: int = 0) -> list[dict]:
+    """The project's topic cells (the shipped reference, and one fitted on the sample) vs BERTopic,
+    each against the sample's topic label."""
     n, texts = len(sample.texts), sample.texts
     judge = lambda pred: topic_quality(pred, sample.labels)  # noqa: E731
-    rows = [_row("project: codebook on prompt vectors (train_codebook + assign_cells)", n,
-                 m := measure(lambda: codebook_topics(vectors, seed=seed)), judge(m.result))]
-    m = measure(lambda: codebook_topics(topic_word_vectors(texts, vectors, embed), seed=seed))
-    rows.append(_row("project: codebook on topic words (as the daily job)", n, m, judge(m.result),
-                     "includes re-embedding each prompt's topic words"))
+    m = measure(lambda: reference_topics(topic_word_vectors(texts, vectors, embed), reference))
+    rows = [_row("project: shipped reference's subjects on topic words (as the daily job)", n, m, judge(m.result),
+                 "includes re-embedding each prompt's topic words")]
+    m = measure(lambda: fitted_topics(topic_word_vectors(texts, vectors, embed), embed, seed=seed))
+    rows.append(_row("project: a reference fitted on these prompts' topic words", n, m, judge(m.result),
+                     "scoring.reference: day"))
     if "bertopic" not in skip:
         try:
             # numba compiles UMAP and HDBSCAN on first use; warm up on a small slice so that is not timed.

@@ -11,16 +11,22 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from scoring.options import TopicOptions
+from scoring.reference import PROBE_WORDS, Reference, fit_reference
 from scoring.tokens import TokenStore
 from scoring.topic_text import topic_texts
-from scoring.topics import assign_cells, choose_n_cells, train_codebook
 
 
-def codebook_topics(vectors: np.ndarray, *, options: TopicOptions = TopicOptions(), seed: int = 0) -> np.ndarray:
-    """The daily job's topic cells: spherical k-means codebook on the vectors, then nearest centroid."""
-    k = choose_n_cells(len(vectors), options)
-    centroids = train_codebook(vectors, n_cells=k, options=options, seed=seed)
-    return assign_cells(vectors, centroids).astype(np.int64)
+def reference_topics(vectors: np.ndarray, reference: Reference) -> np.ndarray:
+    """The daily job's topic cells: each vector's subject (fine cell) in a topic reference."""
+    return reference.place(vectors).astype(np.int64)
+
+
+def fitted_topics(vectors: np.ndarray, embed, *, seed: int = 0) -> np.ndarray:
+    """Subjects of a two-level reference fitted on these vectors themselves (``scoring.reference: day``)."""
+    n_coarse = int(max(2, min(32, len(vectors) // (16 * 4))))
+    reference = fit_reference(vectors, benign=np.ones(len(vectors), bool), account=np.arange(len(vectors)),
+                              probes=embed(list(PROBE_WORDS)), model={}, n_coarse=n_coarse, seed=seed)
+    return reference_topics(vectors, reference)
 
 
 def topic_word_vectors(texts: list[str], vectors: np.ndarray, embed) -> np.ndarray:

@@ -22,13 +22,12 @@ import pandas as pd
 
 from embedder import EmbedderOptions
 from evaluation.metrics import campaign_metrics, detection_metrics, markdown_table
-from evaluation.signals import cached_signals, rescore
+from evaluation.days import day_signals, labelled_day
+from evaluation.signals import rescore
 from files.atomic import atomic_path
 from files.tables import write_json
-from job.pipeline import Detector, score_traffic
-from job.stage_timer import StageTimer
+from job.pipeline import Detector
 from synthetic.labelled.day import SimulateOptions
-from traffic.read import InputOptions
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +43,10 @@ class EvalOptions:
         labels: ... and its labels: ``account_id, label (benign|harvester), strategy, hard_negative``.
         baselines: score the published baselines on the same accounts.
         optimized_metric: the metric a sweep maximises.
+        mode: ``suite``: the leave-one-out suite over labelled days (``conf/suite/``,
+            :mod:`evaluation.suite`); ``day``: one labelled day (``simulate.*``, or ``traffic`` and
+            ``labels``) beside the baselines, as a sweep trial scores it.
+        readme: with ``mode=suite``, write the worst-case table into the README's evaluation section.
     """
 
     out_dir: str = "outputs/eval"
@@ -51,35 +54,15 @@ class EvalOptions:
     traffic: Optional[str] = None
     labels: Optional[str] = None
     baselines: bool = True
-    optimized_metric: str = "eval/auroc"
+    optimized_metric: str = "suite/loo/tpr_worst"
+    mode: str = "suite"
+    readme: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("suite", "day"):
+            raise ValueError(f"eval.mode must be suite or day, got {self.mode!r}")
 TABLE_COLUMNS = ["eval/auroc", "eval/tpr_at_fpr_0.01", "eval/fpr_at_fpr_0.01", "eval/tpr_at_fpr_0.001",
                  "eval/hard_negative_fpr"]
-
-
-def labelled_day(simulate: SimulateOptions, *, cache_dir: Path) -> tuple[Path, Path]:
-    """Simulated traffic and labels for these options, built once and then read from the cache."""
-    key = hashlib.sha256(json.dumps(dataclasses.asdict(simulate), sort_keys=True).encode()).hexdigest()[:16]
-    folder = cache_dir / f"day-{simulate.split}-{key}"
-    traffic, labels = folder / "traffic.parquet", folder / "labels.parquet"
-    if not (traffic.is_file() and labels.is_file()):
-        from synthetic.labelled.day import load_corpus, simulate_day, write_labelled_day
-
-        corpus = load_corpus(simulate.corpus, tune_share=simulate.tune_share)
-        frame, truth = simulate_day(corpus, simulate)
-        write_labelled_day(frame, truth, folder)
-    return traffic, labels
-
-
-def compute_signals(traffic: Path, detector: Detector) -> tuple[pd.DataFrame, np.ndarray]:
-    """The daily job's per-account table and a vector per traffic row (zeros for rejected rows)."""
-    rejected: list = []
-    day, scored = score_traffic(InputOptions(path=str(traffic)), detector, reject=rejected.append, timer=StageTimer(),
-                                progress=False)
-    vectors = np.zeros((day.rows_read, detector.models.main.dim), dtype=np.float32)
-    vectors[day.row_number - 1] = day.vectors[day.row_uid]
-    if rejected:
-        log.warning("%d rows of %s were rejected and are not scored", len(rejected), traffic)
-    return scored.table, vectors
 
 
 def benign_reference(corpus: str, *, embed, size: int = 1024, seed: int = 0) -> np.ndarray:
@@ -95,9 +78,9 @@ def benign_reference(corpus: str, *, embed, size: int = 1024, seed: int = 0) -> 
 
 def evaluate(*, simulate: SimulateOptions, detector: Detector, embedder: EmbedderOptions,
              options: EvalOptions) -> dict[str, float]:
-    """Run the evaluation and write its results; returns the flat metrics dict.
+    """Evaluate the detector on one labelled day and write its results; returns the flat metrics dict.
 
-    ``embedder`` names the options ``detector.models`` were built from (part of the signal cache key).
+    ``embedder`` names the options ``detector.models`` were built from (part of the feature cache key).
     """
     cache = Path(options.cache_dir)
     if options.traffic:
@@ -106,21 +89,16 @@ def evaluate(*, simulate: SimulateOptions, detector: Detector, embedder: Embedde
             raise ValueError(f"eval.traffic is set, so eval.labels must name its labels file (got {options.labels!r})")
     else:
         traffic, labels_path = labelled_day(simulate, cache_dir=cache)
-    signals, vectors_path = cached_signals(
-        traffic, cache_dir=cache, embedder=embedder, index=detector.index, scoring=detector.scoring,
-        compute=lambda: compute_signals(traffic, detector),
-    )
-    scored = rescore(signals, detector.scoring)
+    signals, vectors_path = day_signals(traffic, detector, embedder=embedder, cache_dir=cache,
+                                        keep_vectors=options.baselines)
+    scored = rescore(signals, detector.model, threshold=detector.threshold,
+                     campaign_threshold=detector.campaign_threshold, min_prompts=detector.scoring.min_prompts,
+                     max_exchange=detector.scoring.campaigns.max_exchange)
     truth = pd.read_parquet(labels_path)
-    scored = truth.merge(scored, on="account_id", how="left").fillna(
+    # ``campaign`` in the labels is the true operation; the detector's own is ``campaign_id``.
+    scored = truth.merge(scored.drop(columns=["campaign"]), on="account_id", how="left").fillna(
         {"score": 0.0, "flagged": False, "flagged_via_campaign": False, "campaign_id": ""})
-    metrics = _metrics(scored, scored["score"].to_numpy(), flagged=scored["flagged"].to_numpy(bool), prefix="eval")
-    precision, recall = metrics["eval/flagged_precision"], metrics["eval/flagged_recall"]
-    metrics["eval/flagged_f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    metrics["eval/flagged_utility"] = flagged_utility(metrics)
-    metrics.update(campaign_metrics(
-        (scored["label"] == "harvester").to_numpy(int), _actors(scored), scored["campaign_id"].fillna("").to_numpy(str),
-        scored["flagged"].to_numpy(bool), scored["flagged_via_campaign"].fillna(False).to_numpy(bool)))
+    metrics = day_metrics(scored, prefix="eval")
     rows = {"detector": metrics}
     if options.baselines:
         for name, scores in _baselines(traffic, vectors_path, scored, simulate=simulate,
@@ -131,12 +109,25 @@ def evaluate(*, simulate: SimulateOptions, detector: Detector, embedder: Embedde
     return metrics
 
 
-def flagged_utility(metrics: dict[str, float], *, max_fpr: float = 0.01, max_hard_fpr: float = 0.02) -> float:
+def day_metrics(scored: pd.DataFrame, *, prefix: str) -> dict[str, float]:
+    """Every metric of one scored labelled day: ranking, the ``flagged`` column, and campaigns."""
+    metrics = _metrics(scored, scored["score"].to_numpy(), flagged=scored["flagged"].to_numpy(bool), prefix=prefix)
+    precision, recall = metrics[f"{prefix}/flagged_precision"], metrics[f"{prefix}/flagged_recall"]
+    metrics[f"{prefix}/flagged_f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    metrics[f"{prefix}/flagged_utility"] = flagged_utility(metrics, prefix=prefix)
+    metrics.update(campaign_metrics(
+        (scored["label"] == "harvester").to_numpy(int), _actors(scored), scored["campaign_id"].fillna("").to_numpy(str),
+        scored["flagged"].to_numpy(bool), scored["flagged_via_campaign"].fillna(False).to_numpy(bool), prefix=prefix))
+    return metrics
+
+
+def flagged_utility(metrics: dict[str, float], *, prefix: str = "eval", max_fpr: float = 0.01,
+                    max_hard_fpr: float = 0.02) -> float:
     """Recall of the ``flagged`` column, minus 10× every point of benign FPR over ``max_fpr`` and of
     hard-negative FPR over ``max_hard_fpr``: the sweep objective that encodes the FPR budget."""
-    hard = metrics.get("eval/flagged_hard_negative_fpr", 0.0)
+    hard = metrics.get(f"{prefix}/flagged_hard_negative_fpr", 0.0)
     hard = 0.0 if hard != hard else hard  # NaN: the day has no hard negatives
-    return (metrics["eval/flagged_recall"] - 10 * max(0.0, metrics["eval/flagged_fpr"] - max_fpr)
+    return (metrics[f"{prefix}/flagged_recall"] - 10 * max(0.0, metrics[f"{prefix}/flagged_fpr"] - max_fpr)
             - 10 * max(0.0, hard - max_hard_fpr))
 
 
@@ -160,7 +151,7 @@ def _baselines(traffic: Path, vectors_path: Path, scored: pd.DataFrame, *, simul
     """Baseline scores per account (aligned with ``scored``), cached beside the signals."""
     from evaluation.baselines import baseline_scores
 
-    path = cache / f"baselines-{vectors_path.stem.split('-', 1)[1]}.parquet"
+    path = cache / f"baselines-{vectors_path.stem.split('-', 1)[1]}.parquet"  # keyed as the vectors are
     if not path.is_file():
         rows = pd.read_parquet(traffic, columns=["account_id", "timestamp", "prompt"])
         rows["timestamp"] = pd.to_datetime(rows["timestamp"], utc=True, format="ISO8601").astype("int64") / 1e9

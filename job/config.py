@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from embedder import EmbedderOptions
 from evaluation.run import EvalOptions
+from evaluation.suite import SuiteOptions
 from index.options import IndexOptions
 from scoring.options import ScoringOptions
 from synthetic.demo.day import DemoOptions
@@ -46,3 +47,4 @@ class EvaluateConfig:
     index: IndexOptions = field(default_factory=IndexOptions)
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
     eval: EvalOptions = field(default_factory=EvalOptions)
+    suite: SuiteOptions = field(default_factory=SuiteOptions)

@@ -1,8 +1,8 @@
 """The daily job: score one day of traffic and write its results.
 
 ``run_day`` writes, into the output folder, ``accounts.parquet``/``accounts.csv``
-(ranked verdicts), ``campaigns.parquet``/``campaigns.csv``, ``codebook.npy``,
-``rejected.jsonl`` and ``summary.json`` (written last).
+(ranked verdicts), ``campaigns.parquet``/``campaigns.csv``, ``rejected.jsonl`` and
+``summary.json`` (written last).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from files.tables import write_json, write_table
 from job.ingest import Day
 from job.pipeline import Detector, Scored, score_traffic
 from job.stage_timer import StageTimer, peak_rss_mb
-from scoring.topics import save_codebook
 from traffic.read import InputOptions, read_traffic
 
 
@@ -56,17 +55,16 @@ def run_day(source: InputOptions, detector: Detector, *, output_dir: str | Path,
             write_table(scored.table, out, "accounts")
             if scored.campaigns is not None:
                 write_table(scored.campaigns, out, "campaigns")
-            save_codebook(scored.centroids, out / "codebook.npy", model=scored.codebook_model)
     except BaseException:
         rejected.discard()
         raise
-    summary = _summary(day, scored, source=source.path, model=detector.models.main.identity, config=config,
-                       timer=timer, started=started)
+    summary = _summary(day, scored, source=source.path, detector=detector, config=config, timer=timer,
+                       started=started)
     write_json(summary, out / "summary.json")
     return summary
 
 
-def _summary(day: Day, scored: Scored, *, source, model: dict, config: dict | None, timer: StageTimer,
+def _summary(day: Day, scored: Scored, *, source, detector: Detector, config: dict | None, timer: StageTimer,
              started: float) -> dict:
     table = scored.table
     return {
@@ -84,11 +82,13 @@ def _summary(day: Day, scored: Scored, *, source, model: dict, config: dict | No
         "accounts_flagged_through_campaigns": int(table["reason"].str.startswith("Flagged through").sum()),
         "index_factory": scored.index_factory,
         "index_recall": scored.index_recall,
-        "topic_cells": int(len(scored.centroids)),
+        "threshold": detector.threshold,
+        "reference": {"domains": scored.reference.n_coarse, "subjects": scored.reference.n_cells,
+                      "fitted_on": scored.reference.fitted_on},
         "stage_seconds": timer.seconds,
         "total_seconds": round(time.time() - started, 3),
         "peak_rss_mb": peak_rss_mb(),
         "stage_peak_rss_mb": timer.peak_rss_mb,
-        "model": model,
+        "model": detector.models.main.identity,
         "config": config,
     }

@@ -8,6 +8,7 @@ plain typed options; nothing here sees a Hydra config.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Callable
@@ -18,17 +19,19 @@ import pandas as pd
 from embedder import Embedder
 from index.neighbours import build_index, exact_knn, recall_at_k, resolve_factory, self_knn
 from index.options import IndexOptions
-from job.campaigns import AccountStage, link_accounts, score_campaigns
+from job.campaigns import AccountStage, campaigns_frame, link_accounts, membership, pool_campaigns
 from job.ingest import Day, ingest
 from job.stage_timer import StageTimer
-from job.topic_cells import TopicVectors, topic_cells
-from scoring.campaign_verdicts import apply_campaigns
-from scoring.coverage import cell_profiles, coverage_scores
+from job.topic_cells import TopicVectors, day_reference
+from scoring.campaign_verdicts import CampaignEvidence, apply_campaigns
+from scoring.features import Features, Traffic, account_features, campaign_values, vocabulary_richness
+from scoring.model import ScoringModel
 from scoring.nodes import Nodes
 from scoring.options import ScoringOptions
 from scoring.popularity import prompt_reach
-from scoring.templating import mine_templates
-from scoring.verdicts import AccountSignals, verdict_table
+from scoring.reference import Reference
+from scoring.templating import TemplateGroups, mine_templates
+from scoring.verdicts import judge, verdict_table
 from traffic.read import InputOptions, Rejected, read_traffic
 
 log = logging.getLogger(__name__)
@@ -52,11 +55,25 @@ class Models:
 
 @dataclass(frozen=True)
 class Detector:
-    """Everything that turns a traffic file into verdicts: the embedders and the index and scoring options."""
+    """Everything that turns a traffic file into verdicts: the embedders, the fitted scoring model
+    (topic reference and combiner), and the index and scoring options."""
 
     models: Models
+    model: ScoringModel
     index: IndexOptions
     scoring: ScoringOptions
+
+    @property
+    def threshold(self) -> float:
+        """The account flag threshold: ``scoring.threshold``, or the combiner's fitted one."""
+        return self.scoring.threshold if self.scoring.threshold is not None else self.model.combiner.threshold
+
+    @property
+    def campaign_threshold(self) -> float:
+        """The campaign flag threshold: ``scoring.campaign_threshold``, or the campaign combiner's fitted one."""
+        if self.scoring.campaign_threshold is not None:
+            return self.scoring.campaign_threshold
+        return self.model.campaign_combiner.threshold
 
 
 @dataclass(frozen=True)
@@ -64,18 +81,26 @@ class Scored:
     """The verdict tables and facts about how they were made.
 
     Attributes:
+        accounts: the day's account ids (the order of ``features`` and ``campaign_of``).
         table: one row per account, ranked (``scoring.verdicts.verdict_table``).
         campaigns: one row per campaign, ranked; None when campaigns are switched off.
-        centroids: the codebook the day's topic cells came from.
-        codebook_model: identity of the embedder the codebook's cells live in.
+        features: every account's features, in ``Day.accounts`` order.
+        campaign_features: every campaign's pooled features (None without campaigns), in the
+            order of ``campaign_ids``; ``campaign_of`` gives each account's campaign position or -1.
+        reference: the topic space the day was placed in.
         index_factory: the faiss index the day's neighbours came from.
         index_recall: that index's recall@k against exact search on a sample, if checked.
     """
 
+    accounts: list[str]
     table: pd.DataFrame
     campaigns: pd.DataFrame | None
-    centroids: np.ndarray
-    codebook_model: dict
+    features: Features
+    campaign_features: Features | None
+    campaign_evidence: CampaignEvidence | None
+    campaign_ids: list[str]
+    campaign_of: np.ndarray
+    reference: Reference
     index_factory: str
     index_recall: dict | None
 
@@ -101,14 +126,37 @@ def score_traffic(source: InputOptions, detector: Detector, *, reject: Callable[
     return day, score_day(day, detector, timer=timer)
 
 
-def score_day(day: Day, detector: Detector, *, timer: StageTimer) -> Scored:
-    """Score every account of an ingested day (see the scoring package for each signal)."""
+@dataclass(frozen=True)
+class Structure:
+    """What the day's expensive stages found, before anything is scored.
+
+    Attributes:
+        nodes: the distinct (account, prompt) pairs.
+        neighbour_ids: (n_uids, k) each prompt's nearest other prompts across the day.
+        reach: per prompt, accounts sending it or a near-duplicate.
+        popular: per prompt, reach of ``popular_accounts`` or more.
+        groups: the accounts' template groups.
+        topics: how nodes become topic vectors.
+        index_factory, index_recall: the day's index and its sampled recall.
+    """
+
+    nodes: Nodes
+    neighbour_ids: np.ndarray
+    reach: np.ndarray
+    popular: np.ndarray
+    groups: TemplateGroups
+    topics: TopicVectors
+    index_factory: str
+    index_recall: dict | None
+
+
+def find_structure(day: Day, detector: Detector, *, timer: StageTimer) -> Structure:
+    """The day's neighbours, reach and templates (see the scoring package for each)."""
     scoring, index, models = detector.scoring, detector.index, detector.models
     n_uids = len(day.vectors)
     if n_uids < 2:
         raise ValueError("the day has fewer than 2 distinct valid prompts: nothing to score")
     nodes = Nodes.of_rows(day.row_account, day.row_uid, n_owners=len(day.accounts), n_uids=n_uids)
-
     # Neighbours across all accounts, and each prompt's reach.
     with timer("index"):
         factory, reach, nn_ids, recall = _neighbours(day, nodes, index=index,
@@ -118,49 +166,81 @@ def score_day(day: Day, detector: Detector, *, timer: StageTimer) -> Scored:
     with timer("templates"):
         popular = reach >= scoring.templates.popular_accounts
         groups = mine_templates(day.tokens, day.vectors, nodes, popular=popular, rules=scoring.templates, index=index)
-    # Topic cells, and how broadly each account covers them.
+    topics = TopicVectors(day=day, embedder=models.topic or models.main, separate=models.topic is not None,
+                          options=scoring.topics)
+    return Structure(nodes=nodes, neighbour_ids=nn_ids, reach=reach, popular=popular, groups=groups, topics=topics,
+                     index_factory=factory, index_recall=recall)
+
+
+def score_day(day: Day, detector: Detector, *, timer: StageTimer) -> Scored:
+    """Score every account of an ingested day, and every campaign of them."""
+    return score_structure(day, find_structure(day, detector, timer=timer), detector, timer=timer)
+
+
+def score_structure(day: Day, found: Structure, detector: Detector, *, timer: StageTimer) -> Scored:
+    """Place, featurise and judge the accounts and campaigns of a day whose structure is found."""
+    scoring = detector.scoring
+    nodes, groups, popular, topics = found.nodes, found.groups, found.popular, found.topics
+    # Each prompt's place in the fixed topic space.
     with timer("topics"):
-        topics = TopicVectors(day=day, embedder=models.topic or models.main, separate=models.topic is not None,
-                              options=scoring.topics)
-        centroids, node_cell = topic_cells(topics, nodes, groups.family, seed=scoring.seed)
-        profile = cell_profiles(nodes, node_cell, n_cells=len(centroids))
-        cover = coverage_scores(profile, cell_weights=np.bincount(node_cell, minlength=len(centroids)),
-                                options=scoring.coverage)
-    # Verdicts per account.
+        reference = detector.model.reference or day_reference(topics, nodes, groups.family, options=scoring.topics,
+                                                              seed=scoring.seed)
+        node_cell = topics.cells(nodes, groups.family, reference)
+    # Features and verdicts per account.
     with timer("verdicts"):
-        signals = _account_signals(day, nodes, profile=profile, cover=cover, groups=groups, popular=popular)
-        table = verdict_table(signals, n_cells=len(centroids), options=scoring)
+        traffic = Traffic(day.row_account, day.row_uid, day.row_time, len(day.vectors))
+        features = account_features(nodes, node_cell, reference=reference, groups=groups, popular=popular,
+                                    traffic=traffic, vocabulary=vocabulary_richness(day.tokens, nodes), z=scoring.z)
+        verdicts = judge(features.values, features.n_distinct, combiner=detector.model.combiner,
+                         threshold=detector.threshold, min_prompts=scoring.min_prompts)
+        seen = _seen(day)
+        table = verdict_table(day.accounts, features, groups, verdicts, n_domains=reference.n_coarse, seen=seen)
+    scored = Scored(accounts=day.accounts, table=table, campaigns=None, features=features, campaign_features=None,
+                    campaign_evidence=None, campaign_ids=[],
+                    campaign_of=np.full(len(day.accounts), -1), reference=reference,
+                    index_factory=found.index_factory, index_recall=found.index_recall)
+    if not scoring.campaigns.enabled:
+        return scored
     # Campaigns: accounts that act as one, scored as one actor.
-    campaigns = None
-    if scoring.campaigns.enabled:
-        with timer("campaigns"):
-            found = AccountStage(nodes=nodes, neighbour_ids=nn_ids, reach=reach, popular=popular, node_cell=node_cell,
-                                 centroids=centroids, profile=profile, signals=signals)
-            linked = link_accounts(day, found, scoring=scoring)
-            membership, campaigns = score_campaigns(day, found, linked, topics=topics, index=index, scoring=scoring)
-            table = apply_campaigns(table, membership, campaigns)
-    return Scored(table=table, campaigns=campaigns, centroids=centroids, codebook_model=topics.embedder.identity,
-                  index_factory=factory, index_recall=recall)
+    with timer("campaigns"):
+        stage = AccountStage(nodes=nodes, neighbour_ids=found.neighbour_ids, reach=found.reach, popular=popular,
+                             node_cell=node_cell, reference=reference, features=features, seen=seen)
+        linked = link_accounts(day, stage, scoring=scoring)
+        return _with_campaigns(scored, day, stage, linked, detector=detector, topics=topics)
 
 
-def _account_signals(day: Day, nodes: Nodes, *, profile, cover, groups, popular: np.ndarray) -> AccountSignals:
-    n_accounts = nodes.n_accounts
+def _with_campaigns(scored: Scored, day: Day, found: AccountStage, linked, *, detector: Detector,
+                    topics: TopicVectors) -> Scored:
+    if linked.campaigns.n_campaigns == 0:
+        return dataclasses.replace(scored, campaigns=empty_campaigns())
+    pooled = pool_campaigns(day, found, linked, topics=topics, index=detector.index, scoring=detector.scoring)
+    model = detector.model
+    values = campaign_values(pooled.features.values, pooled.evidence.exchange, content=model.combiner.logit)
+    verdicts = judge(values, pooled.features.n_distinct, combiner=model.campaign_combiner,
+                     threshold=detector.campaign_threshold, min_prompts=detector.scoring.min_prompts,
+                     eligible=pooled.evidence.exchange < detector.scoring.campaigns.max_exchange)
+    campaigns = campaigns_frame(pooled, verdicts, n_domains=found.reference.n_coarse,
+                                max_exchange=detector.scoring.campaigns.max_exchange)
+    table = apply_campaigns(scored.table, membership(day, linked, pooled.names), campaigns)
+    return dataclasses.replace(scored, table=table, campaigns=campaigns, campaign_features=pooled.features,
+                               campaign_evidence=pooled.evidence, campaign_ids=pooled.names,
+                               campaign_of=linked.campaigns.campaign)
+
+
+def empty_campaigns() -> pd.DataFrame:
+    """The campaigns table of a day without campaigns (its columns, no rows)."""
+    return pd.DataFrame({"campaign_id": pd.Series(dtype=str), "n_accounts": pd.Series(dtype=np.int64),
+                         "score": pd.Series(dtype=float), "flagged": pd.Series(dtype=bool),
+                         "reason": pd.Series(dtype=str)})
+
+
+def _seen(day: Day) -> tuple[np.ndarray, np.ndarray]:
+    n_accounts = len(day.accounts)
     first = np.full(n_accounts, np.inf)
     last = np.full(n_accounts, -np.inf)
     np.minimum.at(first, day.row_account, day.row_time)
     np.maximum.at(last, day.row_account, day.row_time)
-    return AccountSignals(
-        account_id=day.accounts,
-        n_prompts=np.bincount(day.row_account, minlength=n_accounts),
-        n_distinct=profile.n_distinct, cells=profile.cells, diversity=cover.diversity,
-        typical_cells=cover.typical_cells, typical_diversity=cover.typical_diversity,
-        day_diversity=cover.day_diversity, coverage=cover.coverage, templating=groups.templating,
-        n_templates=groups.n_templates, top_share=groups.top_share, top_template=groups.top_template,
-        top_templates=groups.top_templates, effective_templates=groups.effective_templates,
-        popular_share=np.bincount(nodes.account, weights=popular[nodes.uid], minlength=n_accounts)
-        / np.maximum(profile.n_distinct, 1),
-        first_seen=first, last_seen=last,
-    )
+    return first, last
 
 
 def _neighbours(day: Day, nodes: Nodes, *, index: IndexOptions, duplicate_similarity: float,

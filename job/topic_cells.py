@@ -1,8 +1,7 @@
-"""The topic stage: each node's topic vector (its topic words embedded), the codebook, and its cell.
+"""The topic stage: each node's topic vector (its topic words embedded) and its cell in the reference.
 
-Topic vectors are made a batch at a time and never held for the whole day: the
-codebook trains on a fixed-seed sample of nodes and the rest are assigned in batches.
-The campaign stage places its pooled prompts through the same :class:`TopicVectors`,
+Topic vectors are made a batch at a time and never held for the whole day. The
+campaign stage places its pooled prompts through the same :class:`TopicVectors`,
 since a campaign's template wording only shows in the pool.
 """
 
@@ -16,8 +15,8 @@ from embedder import Embedder
 from job.ingest import Day
 from scoring.nodes import Nodes
 from scoring.options import TopicOptions
+from scoring.reference import PROBE_WORDS, Reference, fit_reference
 from scoring.topic_text import TopicWords
-from scoring.topics import assign_cells, choose_n_cells, load_codebook, train_codebook
 
 
 @dataclass(frozen=True)
@@ -57,36 +56,29 @@ class TopicVectors:
 
         return vectors_of
 
-    def cells(self, nodes: Nodes, group: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-        """The topic cell of every node under a given codebook."""
-        return _assign_in_batches(self.of(nodes, group), np.arange(len(nodes)), centroids,
-                                  np.empty(len(nodes), dtype=np.int32))
+    def cells(self, nodes: Nodes, group: np.ndarray, reference: Reference, batch: int = 65_536) -> np.ndarray:
+        """The fine cell of every node in the reference topic space, a batch of nodes at a time."""
+        vectors_of = self.of(nodes, group)
+        cells = np.empty(len(nodes), dtype=np.int32)
+        for start in range(0, len(nodes), batch):
+            part = np.arange(start, min(len(nodes), start + batch))
+            cells[part] = reference.place(vectors_of(part))
+        return cells
 
 
-def topic_cells(topics: TopicVectors, nodes: Nodes, group: np.ndarray, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The codebook (loaded, or trained on a sample of the day's nodes) and every node's cell."""
-    options = topics.options
-    if options.codebook:
-        centroids = load_codebook(options.codebook, model=topics.embedder.identity)
-        return centroids, topics.cells(nodes, group, centroids)
-    vectors_of = topics.of(nodes, group)
+def day_reference(topics: TopicVectors, nodes: Nodes, group: np.ndarray, *, options: TopicOptions,
+                  seed: int) -> Reference:
+    """A reference fitted on the day itself, every account taken as ordinary (``scoring.reference: day``).
+
+    For an embedder the shipped reference was not made with; its numbers are relative to the
+    day, so they move when the rest of the day does. Trained on a fixed-seed sample of nodes.
+    """
     n = len(nodes)
-    cells = np.empty(n, dtype=np.int32)
-    k = choose_n_cells(n, options)
     sample = np.arange(n)
     if n > options.sample_max:
         sample = np.sort(np.random.default_rng(seed).choice(n, size=options.sample_max, replace=False))
-    sample_vectors = vectors_of(sample)
-    centroids = train_codebook(sample_vectors, n_cells=k, options=options, seed=seed)
-    cells[sample] = assign_cells(sample_vectors, centroids)
-    del sample_vectors
-    rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
-    return centroids, _assign_in_batches(vectors_of, rest, centroids, cells)
-
-
-def _assign_in_batches(vectors_of, positions: np.ndarray, centroids: np.ndarray, cells: np.ndarray,
-                       batch: int = 65_536) -> np.ndarray:
-    for start in range(0, len(positions), batch):
-        part = positions[start : start + batch]
-        cells[part] = assign_cells(vectors_of(part), centroids)
-    return cells
+    n_coarse = int(max(2, min(options.n_coarse, len(sample) // (options.n_fine * options.min_points_per_cell))))
+    return fit_reference(topics.of(nodes, group)(sample), benign=np.ones(len(sample), dtype=bool),
+                         account=nodes.account[sample], probes=topics.embedder.encode(list(PROBE_WORDS)),
+                         model=topics.embedder.identity, n_coarse=n_coarse, n_fine=options.n_fine, seed=seed,
+                         fitted_on="the day itself")

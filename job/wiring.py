@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from job.config import DailyConfig, EvaluateConfig
 from job.pipeline import Detector, Models
+from scoring.model import load_scoring_model
 
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
@@ -58,9 +59,9 @@ def options_from(cfg: DictConfig, schema: type):
         raise ConfigError(str(err).splitlines()[0]) from None
 
 
-def open_detector(embedder, *, index, scoring) -> Detector:
-    """The detector these options describe: its embedders loaded once (the static one for topic
-    words too, when ``scoring.topics.embedder`` is ``static`` beside another main embedder)."""
+def open_models(embedder, *, scoring) -> Models:
+    """The embedders these options describe, loaded once: the main one, and the static one for topic
+    words when ``scoring.topics.embedder`` is ``static`` beside another main embedder."""
     from embedder import EmbedderOptions, open_embedder
 
     main = open_embedder(embedder)
@@ -68,8 +69,17 @@ def open_detector(embedder, *, index, scoring) -> Detector:
     if scoring.topics.embedder == "static" and embedder.name != "static":
         topic = open_embedder(EmbedderOptions(name="static", cache_dir=embedder.cache_dir,
                                               static_dims=embedder.static_dims, batch_size=1024))
-    return Detector(models=Models(main=main, duplicate_similarity=embedder.duplicate_similarity, topic=topic),
-                    index=index, scoring=scoring)
+    return Models(main=main, duplicate_similarity=embedder.duplicate_similarity, topic=topic)
+
+
+def open_detector(embedder, *, index, scoring) -> Detector:
+    """The detector these options describe: its embedders and its fitted scoring model (``scoring.reference``)."""
+    models = open_models(embedder, scoring=scoring)
+    try:
+        model = load_scoring_model(scoring.reference, encode=(models.topic or models.main).encode)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    return Detector(models=models, model=model, index=index, scoring=scoring)
 
 
 def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
@@ -93,12 +103,25 @@ def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
 
 
 def evaluate_from_config(cfg: DictConfig) -> dict[str, float]:
-    """Run the labelled evaluation described by a composed config; returns its metrics."""
+    """Run the labelled evaluation described by a composed config (the suite, or one day with
+    ``eval.mode=day`` or ``eval.traffic``); returns its metrics."""
     from evaluation.run import evaluate
+    from evaluation.suite import evaluate_suite
 
     options: EvaluateConfig = options_from(cfg, EvaluateConfig)
+    day = options.eval.mode == "day" or options.eval.traffic is not None
+    if not day and not Path(options.simulate.corpus).is_dir():
+        raise ConfigError(f"simulate.corpus={options.simulate.corpus}: no such folder; the suite simulates its "
+                          "days from prompt corpora (../shared/data/prompts), or score a labelled day of your "
+                          "own with eval.traffic=<file> eval.labels=<file>")
     detector = open_detector(options.embedder, index=options.index, scoring=options.scoring)
-    return evaluate(simulate=options.simulate, detector=detector, embedder=options.embedder, options=options.eval)
+    if day:
+        return evaluate(simulate=options.simulate, detector=detector, embedder=options.embedder,
+                        options=options.eval)
+    readme = CONF.parent / "README.md" if options.eval.readme else None
+    return evaluate_suite(simulate=options.simulate, detector=detector, embedder=options.embedder,
+                          suite=options.suite, cache_dir=options.eval.cache_dir, out_dir=options.eval.out_dir,
+                          readme=readme)
 
 
 def _writable(node: DictConfig) -> DictConfig:

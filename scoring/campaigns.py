@@ -18,14 +18,6 @@ Two steps over the account link graph (``scoring.links``):
      its inside link weight per prompt is at least ``min_link_intensity`` of the
      campaign's median (a big account that a few of its prompts tie to the
      campaign is not part of it);
-   - *topics*: a member's prompts are no more clumped over topic cells than
-     draws from the rest of the campaign would be (``max_topic_clumping``): the
-     accounts of one generator stream each hold a random slice of one sweep,
-     while people who share interests each return to their own few topics, and
-     pooling a thousand of them looks broad only because they differ;
-   - *timing*: likewise over the hours of the day (``max_timing_clumping``): a
-     person working in two sessions is not part of a round-the-clock stream,
-     and a member of a bursty fleet fires in the fleet's bursts;
    - *load*: a load balancer gives its accounts similar volumes, so a member's
      distinct prompts lie within ``volume_spread``× of the campaign's median;
      one big account of the same generator is its own actor and is judged
@@ -34,6 +26,11 @@ Two steps over the account link graph (``scoring.links``):
    What survives with at least ``min_accounts`` members, keeping at least
    ``min_link_share`` of their link weight among themselves, is a campaign (a
    handful of people who share an interest link mostly *outside* their group).
+
+   Neither timing nor topics gate membership: an operation paces its accounts like
+   people or hands each its own topic slice at no cost. How a campaign's members
+   are spread over the hours and the topics, and how exchangeable they are
+   (:func:`self_link_excess`), is evidence for the verdict, not a gate.
 """
 
 from __future__ import annotations
@@ -75,14 +72,10 @@ class MemberEvidence:
 
     Attributes:
         n_distinct: distinct prompts.
-        timing: time-of-day counts (:func:`timing_counts`), (accounts × bins).
-        topics: prompt counts per topic cell (:func:`cell_counts`), (accounts × cells), sparse.
         eligible: accounts that may join a campaign.
     """
 
     n_distinct: np.ndarray
-    timing: np.ndarray
-    topics: sparse.csr_matrix
     eligible: np.ndarray
 
 
@@ -172,18 +165,19 @@ def _check_members(members: np.ndarray, graph: _Graph, evidence: MemberEvidence,
         volume = evidence.n_distinct[members].astype(float)
         median = float(np.median(volume))
         intensity = operation / np.maximum(volume, 1.0)
-        shows = ((operation_ratio >= o.min_link_ratio) & (intensity >= o.min_link_intensity * np.median(intensity))
-                 & (_clumping(evidence.timing[members]) <= o.max_timing_clumping)
-                 & (_clumping(evidence.topics[members]) <= o.max_topic_clumping))
-        keep = shows & (volume <= o.volume_spread * median) & (volume * o.volume_spread >= median)
+        shows = (operation_ratio >= o.min_link_ratio) & (intensity >= o.min_link_intensity * np.median(intensity))
+        big = volume > o.volume_spread * median
+        keep = shows & ~big & (volume * o.volume_spread >= median)
         if keep.all():
             break
-        departed[members[shows & ~keep]] = True
+        # A big account tied to the campaign as strongly as its members (its links per prompt are
+        # thin only because it is big) is the generator's own stream: its links stay the operation's.
+        departed[members[big & (operation_ratio >= o.min_link_ratio)]] = True
         members = members[keep]
     return members, float(ratio.mean()) if len(ratio) else 0.0, share
 
 
-def _clumping(counts) -> np.ndarray:
+def clumping(counts) -> np.ndarray:
     """How much more each member's counts pile into the same bins than draws from the other members'.
 
     ``(O + 1) / (E + 1)`` with ``O`` the member's ordered pairs of items in one bin and ``E``
@@ -208,3 +202,46 @@ def cell_counts(nodes: Nodes, node_cell: np.ndarray, *, n_cells: int) -> sparse.
     """(n_accounts × n_cells) distinct prompts of each account in each topic cell."""
     ones = np.ones(len(nodes), dtype=np.float64)
     return sparse.csr_matrix((ones, (nodes.account, node_cell)), shape=(nodes.n_accounts, n_cells))
+
+
+def self_link_excess(nodes: Nodes, neighbour_ids: np.ndarray, popular: np.ndarray, campaign: np.ndarray) -> np.ndarray:
+    """Per account in a campaign, how much more of its neighbour links stay in its own prompts than
+    an exchangeable member's would: ``log(1 + (own / (own + mates)) / ((n − 1) / (N − 1)))``; NaN outside.
+
+    The accounts of one generator stream are exchangeable samples of it: each account's prompts lie
+    as near its campaign-mates' as its own (``own / (own + mates)`` is its share of the pool, the
+    ratio about 1, the excess about ``log 2``). A person's prompts lie nearest their own follow-ups
+    and edits (far above). Popular prompts are left out on both sides.
+
+    Args:
+        nodes: the day's distinct (account, prompt) pairs.
+        neighbour_ids: (n_uids, k) each prompt's nearest other prompts (-1: none).
+        popular: per prompt, True when many accounts send it.
+        campaign: per account, its campaign code or -1.
+    """
+    n_uids = len(neighbour_ids)
+    in_campaign = campaign[nodes.account] >= 0
+    rows = nodes.uid[in_campaign]
+    # Who sends each prompt: (prompt × account) counts of the linked accounts.
+    sent = sparse.csr_matrix((np.ones(len(rows)), (rows, nodes.account[in_campaign])),
+                             shape=(n_uids, nodes.n_accounts))
+    by_campaign = sparse.csr_matrix((np.ones(len(rows)), (rows, campaign[nodes.account[in_campaign]])),
+                                    shape=(n_uids, int(campaign.max(initial=-1)) + 1))
+    node = np.flatnonzero(in_campaign & ~popular[nodes.uid])
+    owner = nodes.account[node]
+    neighbours = neighbour_ids[nodes.uid[node]]
+    ok = (neighbours >= 0) & ~popular[np.maximum(neighbours, 0)]
+    src = np.repeat(np.arange(len(node)), neighbours.shape[1])[ok.ravel()]
+    dst = neighbours[ok]
+    own = np.asarray(sent[dst, owner[src]]).ravel()
+    pool = np.asarray(by_campaign[dst, campaign[owner[src]]]).ravel()
+    own_links = np.bincount(owner[src], weights=own, minlength=nodes.n_accounts)
+    pool_links = np.bincount(owner[src], weights=pool, minlength=nodes.n_accounts)
+    n = np.bincount(nodes.account[in_campaign], minlength=nodes.n_accounts).astype(float)
+    size = np.bincount(campaign[campaign >= 0], weights=n[campaign >= 0]) if (campaign >= 0).any() else np.zeros(0)
+    pool_size = np.where(campaign >= 0, size[np.maximum(campaign, 0)] if len(size) else 0.0, 0.0)
+    expected = (n - 1) / np.maximum(pool_size - 1, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(pool_links > 0, own_links / np.maximum(pool_links, 1.0), 0.0)
+        excess = np.log1p(share / np.maximum(expected, 1e-9))
+    return np.where(campaign >= 0, excess, np.nan)

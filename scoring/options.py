@@ -20,63 +20,41 @@ def _check(prefix: str, rules: dict[str, bool]) -> None:
 
 @dataclass(frozen=True)
 class TopicOptions:
-    """The topic codebook (spherical k-means cells) and what each prompt is placed by.
+    """What each prompt is placed by in the topic space, and the day's own reference when one is fitted.
 
     Attributes:
-        n_cells: cells of a codebook trained on the day (fewer on a small day).
-        min_points_per_cell: a day trains at most one cell per this many prompts.
-        n_iter: k-means iterations.
-        sample_max: prompts the codebook is trained on (a fixed-seed sample).
-        codebook: a saved ``codebook.npy`` to use instead of training on the day.
         topic_words_only: place prompts by their topic words: function and request words
             dropped, and words in ``template_word_share`` (and ``template_word_min_count``)
             of its template group's prompts, the template's own wording.
         template_word_share, template_word_min_count: see ``topic_words_only``.
         embedder: ``static``: topic words always go through the static model (bags of content
-            words are what a static model embeds well, ~100x faster than MiniLM on a CPU);
-            ``same``: through the configured embedder.
+            words are what a static model embeds well, ~100x faster than MiniLM on a CPU; the
+            shipped reference lives in its space); ``same``: through the configured embedder.
+        n_coarse, n_fine: domains, and subjects per domain, of a reference fitted on the day
+            (``scoring.reference: day``), at most one domain per ``n_fine × min_points_per_cell``
+            sampled prompts.
+        min_points_per_cell, sample_max: see ``n_coarse``; the day's fit uses at most ``sample_max`` prompts.
     """
 
-    n_cells: int = 256
-    min_points_per_cell: int = 39
-    n_iter: int = 20
-    sample_max: int = 100_000
-    codebook: Optional[str] = None
     topic_words_only: bool = True
     template_word_share: float = 0.05
     template_word_min_count: int = 3
     embedder: str = "static"
+    n_coarse: int = 32
+    n_fine: int = 16
+    min_points_per_cell: int = 4
+    sample_max: int = 100_000
 
     def __post_init__(self) -> None:
         _check("scoring.topics", {
-            "n_cells must be >= 2": self.n_cells >= 2,
-            "min_points_per_cell must be >= 1": self.min_points_per_cell >= 1,
-            "n_iter must be >= 1": self.n_iter >= 1,
-            "sample_max must be >= 2": self.sample_max >= 2,
             "template_word_share must be in (0, 1]": 0 < self.template_word_share <= 1,
             "template_word_min_count must be >= 1": self.template_word_min_count >= 1,
             "embedder must be 'static' or 'same'": self.embedder in ("static", "same"),
+            "n_coarse must be >= 2": self.n_coarse >= 2,
+            "n_fine must be >= 2": self.n_fine >= 2,
+            "min_points_per_cell must be >= 1": self.min_points_per_cell >= 1,
+            "sample_max must be >= 2": self.sample_max >= 2,
         })
-
-
-@dataclass(frozen=True)
-class CoverageOptions:
-    """How an account's topic diversity is turned into coverage (``scoring.coverage``).
-
-    Attributes:
-        z: standard errors of doubt an account's topic diversity must clear (>= 0).
-        min_volume: accounts with fewer distinct prompts do not set the typical reference.
-        softness: 0 clips coverage to [0, 1]; above 0 a logistic of this width, so narrow
-            accounts stay ranked among themselves instead of tying at 0.
-    """
-
-    z: float = 2.0
-    min_volume: int = 20
-    softness: float = 0.15
-
-    def __post_init__(self) -> None:
-        _check("scoring.coverage", {"z must be >= 0": self.z >= 0, "min_volume must be >= 2": self.min_volume >= 2,
-                                    "softness must be >= 0": self.softness >= 0})
 
 
 @dataclass(frozen=True)
@@ -157,11 +135,14 @@ class CampaignOptions:
         min_link_ratio: a member's inside-link share over the campaign's share of all links (1 = chance).
         min_link_share: share of the members' link weight that must stay inside, in [0, 1].
         min_link_intensity: a member's inside link weight per prompt, over the campaign median.
-        max_timing_clumping: how much more clumped in time than its campaign a member may be.
-        max_topic_clumping: ... and over topic cells.
-        timing_bin_seconds: time-of-day bins of the timing check.
+        timing_bin_seconds: time-of-day bins of the timing evidence.
         volume_spread: members' distinct prompts within this factor of the campaign median (> 1).
         min_accounts: smallest campaign (>= 2).
+        max_exchange: a campaign is flagged only while its members are about as interchangeable
+            as the accounts of one stream: their mean self-link excess
+            (``scoring.campaigns.self_link_excess``) below this. People who share interests
+            still differ from each other (about 2 on the labelled suite); one stream's accounts
+            do not (0.6 to 1). A campaign above it is reported, not flagged.
     """
 
     enabled: bool = True
@@ -169,15 +150,15 @@ class CampaignOptions:
     resolution: float = 1.0
     min_link_ratio: float = 1.2
     min_link_share: float = 0.1
-    min_link_intensity: float = 0.25
-    max_timing_clumping: float = 3.0
-    max_topic_clumping: float = 5.0
+    min_link_intensity: float = 0.5
     timing_bin_seconds: int = 3600
     volume_spread: float = 4.0
     min_accounts: int = 2
+    max_exchange: float = 1.5
 
     def __post_init__(self) -> None:
         _check("scoring.campaigns", {
+            "max_exchange must be > 0": self.max_exchange > 0,
             "min_prompts must be >= 1": self.min_prompts >= 1,
             "resolution must be > 0": self.resolution > 0,
             "min_link_share must be in [0, 1]": 0 <= self.min_link_share <= 1,
@@ -189,39 +170,35 @@ class CampaignOptions:
 
 @dataclass(frozen=True)
 class ScoringOptions:
-    """Every scoring rule, and how signals become a score and a verdict (``conf/scoring/``).
-
-    The score's own values were found by the Optuna sweep on the tuning split of the
-    labelled evaluation (``conf/hparams_search/score_optuna.yaml``).
+    """Every scoring rule, and how features become a score and a verdict (``conf/scoring/``).
 
     Attributes:
-        coverage_weight: ``w`` of the topic-sweep route, ``coverage × (w + (1 − w) × templating)``.
-        threshold: an account is flagged at this score, in [0, 1].
-        min_prompts: ... and with at least this many distinct prompts.
-        campaign_threshold: a campaign is flagged at this pooled score: its links already showed
-            coordination, so its pool need only be clearly broader than a typical account's.
-        sweep_templates: effective number of refilled templates at which breadth over tasks is complete.
-        base_templates: ... and the number an ordinary account may keep (counts for nothing).
+        reference: folder holding the topic reference (``topics.npz``) and the combiner
+            (``combiner.json``); None is the one shipped with the package (fitted on the tuning
+            split of the labelled suite, ``tools/fit_reference.py``); ``day`` fits the topic
+            reference on the day itself (for an embedder the shipped one was not made with).
+        threshold: an account is flagged at this score, in (0, 1); None: the combiner's fitted one.
+        campaign_threshold: a campaign is flagged at this score of the campaign combiner; None: its fitted one.
+        min_prompts: ... and only with at least this many distinct prompts (fewer cannot be judged).
+        z: standard errors of doubt an account's breadth must clear (>= 0).
         seed: seed of every sampled or clustered step (results are deterministic for a seed).
     """
 
     topics: TopicOptions = field(default_factory=TopicOptions)
-    coverage: CoverageOptions = field(default_factory=CoverageOptions)
     templates: TemplateOptions = field(default_factory=TemplateOptions)
     campaigns: CampaignOptions = field(default_factory=CampaignOptions)
-    coverage_weight: float = 0.860
-    threshold: float = 0.227
-    min_prompts: int = 15
-    campaign_threshold: float = 0.2
-    sweep_templates: float = 16.0
-    base_templates: float = 2.0
+    reference: Optional[str] = None
+    threshold: Optional[float] = None
+    campaign_threshold: Optional[float] = None
+    min_prompts: int = 10
+    z: float = 2.0
     seed: int = 0
 
     def __post_init__(self) -> None:
         _check("scoring", {
-            "coverage_weight must be in [0, 1]": 0 <= self.coverage_weight <= 1,
-            "threshold must be in [0, 1]": 0 <= self.threshold <= 1,
-            "campaign_threshold must be in [0, 1]": 0 <= self.campaign_threshold <= 1,
+            "threshold must be in (0, 1) or null": self.threshold is None or 0 < self.threshold < 1,
+            "campaign_threshold must be in (0, 1) or null":
+                self.campaign_threshold is None or 0 < self.campaign_threshold < 1,
             "min_prompts must be >= 1": self.min_prompts >= 1,
-            "base_templates must be >= 1 and below sweep_templates": 1 <= self.base_templates < self.sweep_templates,
+            "z must be >= 0": self.z >= 0,
         })

@@ -57,7 +57,7 @@ class TopicWords:
         share, min_count = options.template_word_share, options.template_word_min_count
         self._store, self._batch = store, batch
         self._node_group, self._node_uid = np.asarray(node_group), np.asarray(node_uid)
-        self._generic = _generic_words(store)
+        self._generic = generic_words(store)
         self._vocab = max(1, len(self._generic))
         self._recurring = self._recurring_keys(share=share, min_count=min_count)
         n = len(self._node_uid)
@@ -130,7 +130,7 @@ def topic_texts(store: TokenStore, node_group: np.ndarray, node_uid: np.ndarray,
     return TopicWords(store, node_group, node_uid, options=options).texts(np.arange(len(node_uid)))
 
 
-def _generic_words(store: TokenStore) -> np.ndarray:
+def generic_words(store: TokenStore) -> np.ndarray:
     """Per token id: True for punctuation, the gap, function words and request words."""
     words = store.words()
     generic = np.fromiter(

@@ -1,26 +1,11 @@
-"""Verdicts: one score per account from coverage and templating, and the reason for it.
+"""Verdicts: each account's score from its features, the flag, and a sentence saying why.
 
-A harvester sweeps either the topics or the tasks, so the score is the stronger of two:
-
-- **topic sweep**: ``coverage · (w + (1 − w) · templating)`` with ``w`` the
-  ``coverage_weight``. Coverage already carries the volume evidence (a small
-  account's diversity is shrunk towards the typical one: three prompts prove
-  nothing, three hundred do). The product makes breadth necessary: an
-  enterprise customer sending one template over one narrow domain (templating 1,
-  coverage 0) scores 0, and so does a student whose homework stays in one
-  subject. Breadth alone reaches at most ``w`` (a self-instruct generator that
-  sweeps every topic without a fixed template); broad *and* templated reaches 1.
-- **task sweep**: ``templating · clip(ln(T / T₀) / ln(T_ref / T₀), 0, 1)`` with ``T`` the
-  effective number of templates the account refills (``(Σ size)² / Σ size²`` over
-  templates refilled at least ``sweep_min_fills`` times: a person's pet phrasings
-  recur a few times, a sweep's templates dozens) and ``T_ref`` the
-  ``sweep_templates`` at which breadth over tasks is complete. ``T₀`` (``base_templates``,
-  2) is what an ordinary account may keep: a student's two homework formats, a
-  pipeline's one, count for nothing.
-  A FLAN/T0-style harvester fills a dozen task templates from NLP datasets whose
-  content is narrow.
-
-Both are in [0, 1].
+The score is the combiner's calibrated output (:mod:`scoring.combiner`) over the
+account's features (:mod:`scoring.features`): a fixed function of the account's own
+traffic, so the same traffic scores the same on any day. An account is flagged at the
+threshold that held the tuning population's benign false alarms to the fitted budget,
+and only with enough distinct prompts to judge. The reason names the features that
+carried the score, largest share of the evidence first, and the account's evidence.
 """
 
 from __future__ import annotations
@@ -30,36 +15,76 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scoring.options import ScoringOptions
+from scoring.combiner import Combiner
+from scoring.features import FEATURES, Features
+from scoring.templating import TemplateGroups
+
+# How each feature reads in a reason when it raised the score, as (when the account is above the benign
+# mean, when below); ``{}`` takes the account's value.
+_RAISED = {
+    "volume": ("{distinct:,} distinct prompts", "few prompts"),
+    "breadth_domains": ("spread over {domains} domains", "kept to few domains"),
+    "breadth_subjects": ("spread evenly over {subjects} subjects", "kept to few subjects"),
+    "breadth_within": ("broad within its domains", "narrow within its domains"),
+    "templating": ("{templating:.0%} of it templated", "little of it templated"),
+    "task_breadth": ("{tasks:.1f} task templates refilled with content", "few task templates"),
+    "top_template": ("{top:.0%} one template", "no dominant template"),
+    "sequence": ("consecutive prompts stay on one domain", "consecutive prompts jump between domains"),
+    "repeats": ("many retries", "no retries or edits"),
+    "novelty": ("subjects ordinary users seldom ask about", "subjects ordinary users often ask about"),
+    "popular": ("prompts many accounts send", "no prompt many accounts send"),
+    "vocabulary": ("new words in prompt after prompt", "the same words again and again"),
+}
+MIN_EVIDENCE = 0.25  # a feature's share of the logit (nats) that a reason names
 
 
 @dataclass(frozen=True)
-class AccountSignals:
-    """Per-account inputs of the verdict, arrays aligned with ``account_id``."""
+class Verdicts:
+    """Scores and flags of a set of owners (accounts or campaigns), aligned with their features."""
 
-    account_id: list[str]
-    n_prompts: np.ndarray
-    n_distinct: np.ndarray
-    cells: np.ndarray
-    diversity: np.ndarray
-    typical_cells: np.ndarray
-    typical_diversity: float
-    day_diversity: float
-    coverage: np.ndarray
-    templating: np.ndarray
-    n_templates: np.ndarray
-    top_share: np.ndarray
-    top_template: list[str]
-    top_templates: list[list[tuple[str, float]]]
-    effective_templates: np.ndarray
-    popular_share: np.ndarray
-    first_seen: np.ndarray
-    last_seen: np.ndarray
+    score: np.ndarray
+    flagged: np.ndarray
+    contributions: np.ndarray  # (owners, features): each feature's share of the logit
+    above: np.ndarray  # (owners, features): whether the value is above the benign reference mean
 
 
-def combine(coverage: np.ndarray, templating: np.ndarray, *, coverage_weight: float) -> np.ndarray:
-    """The topic-sweep score in [0, 1] (see the module docstring)."""
-    return coverage * (coverage_weight + (1.0 - coverage_weight) * templating)
+def judge(values: np.ndarray, n_distinct: np.ndarray, *, combiner: Combiner, threshold: float,
+          min_prompts: int, eligible: np.ndarray | None = None) -> Verdicts:
+    """Score every owner's feature row and flag those at ``threshold`` or above with ``min_prompts``
+    distinct prompts (and, where given, ``eligible``)."""
+    score = combiner.score(values)
+    flagged = (score >= threshold) & (np.asarray(n_distinct) >= min_prompts)
+    if eligible is not None:
+        flagged &= np.asarray(eligible, dtype=bool)
+    return Verdicts(score=score, flagged=flagged, contributions=combiner.contributions(values),
+                    above=np.asarray(values) > combiner.mean)
+
+
+def evidence(features: Features, groups: TemplateGroups, i: int, *, n_domains: int) -> str:
+    """The account's evidence in one clause: volume, templates, spread."""
+    n, d = int(features.n_prompts[i]), int(features.n_distinct[i])
+    text = f"{n:,} prompt{'s' if n != 1 else ''}" + (f" ({d:,} distinct)" if d != n else "")
+    k = int(groups.n_templates[i])
+    if k:
+        text += f" from {k} template{'s' if k != 1 else ''}"
+    text += (f" spanning {int(features.domains[i])} of {n_domains} domains and {int(features.subjects[i])} "
+             f"subjects (≈{min(features.diversity[i], features.subjects[i]):.0f} used evenly)")
+    if k:
+        text += f"; {groups.top_share[i]:.0%} fit `{groups.top_template[i]}`"
+    return text
+
+
+def reason(features: Features, groups: TemplateGroups, verdicts: Verdicts, i: int, *, n_domains: int) -> str:
+    """One sentence explaining owner ``i``'s score: the verdict, what carried it, the evidence."""
+    values = {"distinct": int(features.n_distinct[i]), "domains": int(features.domains[i]),
+              "subjects": int(features.subjects[i]), "templating": float(groups.templating[i]),
+              "tasks": float(groups.effective_templates[i]), "top": float(groups.top_share[i])}
+    share, above = verdicts.contributions[i], verdicts.above[i]
+    carried = [_RAISED[FEATURES[j]][0 if above[j] else 1].format(**values)
+               for j in np.argsort(-share) if share[j] >= MIN_EVIDENCE][:3]
+    head = "Flagged" if verdicts.flagged[i] else "Not flagged"
+    why = f": {', '.join(carried)}" if carried and verdicts.flagged[i] else ""
+    return f"{head} (score {verdicts.score[i]:.2f}){why}. {evidence(features, groups, i, n_domains=n_domains)}."
 
 
 def render_templates(tops: list[tuple[str, float]]) -> str:
@@ -67,82 +92,46 @@ def render_templates(tops: list[tuple[str, float]]) -> str:
     return " | ".join(f"{template} ({share:.0%})" for template, share in tops)
 
 
-def task_breadth(templating: np.ndarray, effective_templates: np.ndarray, *, options: ScoringOptions) -> np.ndarray:
-    """The task-sweep score in [0, 1] (see the module docstring)."""
-    sweep_templates, base_templates = options.sweep_templates, options.base_templates
-    t = np.maximum(np.asarray(effective_templates, dtype=np.float64), base_templates)
-    position = np.log(t / base_templates) / np.log(sweep_templates / base_templates)
-    return np.asarray(templating, dtype=np.float64) * np.minimum(1.0, position)
+def feature_columns(features: Features, groups: TemplateGroups) -> dict[str, np.ndarray | list]:
+    """The evidence columns an account or a campaign row carries."""
+    f = features.column
+    return {
+        "domains": features.domains.astype(np.int64),
+        "subjects": features.subjects.astype(np.int64),
+        "breadth_domains": np.round(f("breadth_domains"), 4),
+        "breadth_subjects": np.round(f("breadth_subjects"), 4),
+        "breadth_within": np.round(f("breadth_within"), 4),
+        "templating": np.round(groups.templating, 4),
+        "n_templates": groups.n_templates.astype(np.int64),
+        "effective_templates": np.round(groups.effective_templates, 2),
+        "top_template": list(groups.top_template),
+        "top_template_share": np.round(groups.top_share, 4),
+        "top_templates": [render_templates(tops) for tops in groups.top_templates],
+        "sequence": np.round(f("sequence"), 4),
+        "repeats": np.round(f("repeats"), 4),
+        "novelty": np.round(f("novelty"), 4),
+        "popular_share": np.round(f("popular"), 4),
+    }
 
 
-def account_score(coverage: np.ndarray, templating: np.ndarray, effective_templates: np.ndarray, *,
-                  options: ScoringOptions) -> np.ndarray:
-    """The score in [0, 1]: the stronger of the topic-sweep and task-sweep scores."""
-    return np.maximum(combine(coverage, templating, coverage_weight=options.coverage_weight),
-                      task_breadth(templating, effective_templates, options=options))
-
-
-def reason(s: AccountSignals, i: int, *, n_cells: int, flagged: bool, task_route: bool = False) -> str:
-    """One human sentence explaining account ``i``'s score."""
-    n, d = int(s.n_prompts[i]), int(s.n_distinct[i])
-    volume = f"{n:,} prompts" + (f" ({d:,} distinct)" if d != n else "")
-    k = int(s.n_templates[i])
-    templates = f" from {k} template{'s' if k != 1 else ''}" if k else ""
-    spread = (
-        f" spanning {int(s.cells[i])} of {n_cells} topic cells; typical for this volume: {s.typical_cells[i]:.0f}"
-        f" (topic diversity {s.diversity[i]:.0f}; typical account {s.typical_diversity:.0f}, whole day {s.day_diversity:.0f})"
-    )
-    if k > 1:
-        templates += f" (≈{s.effective_templates[i]:.1f} used evenly)"
-    text = volume + templates + spread
-    if k:
-        text += f"; {s.top_share[i]:.0%} fit `{s.top_template[i]}`"
-    if s.popular_share[i] >= 0.5:
-        text += f"; {s.popular_share[i]:.0%} are prompts many accounts send"
-    verdict = "Flagged: broad" if flagged else "Not flagged"
-    if flagged and task_route:
-        verdict = "Flagged: task sweep (many templates, each refilled)"
-    elif flagged:
-        verdict += " and templated" if s.templating[i] >= 0.5 else " topic sweep"
-    return f"{verdict}. {text}."
-
-
-def verdict_table(s: AccountSignals, *, n_cells: int, options: ScoringOptions) -> pd.DataFrame:
+def verdict_table(accounts: list[str], features: Features, groups: TemplateGroups, verdicts: Verdicts, *,
+                  n_domains: int, seen: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
     """The ranked per-account table written to ``accounts.parquet``/``accounts.csv``.
 
-    Columns: ``account_id, n_prompts, n_distinct, coverage, templating, score,
-    flagged, reason`` and the evidence behind them; sorted by score (desc), ties by
-    account id. ``flagged`` needs ``score >= options.threshold`` and at least
-    ``options.min_prompts`` distinct prompts.
+    Columns: ``account_id, n_prompts, n_distinct, score, flagged, reason``, then the evidence
+    (:func:`feature_columns`) and ``first_seen, last_seen``; sorted by score (desc), ties by id.
     """
-    topic = combine(s.coverage, s.templating, coverage_weight=options.coverage_weight)
-    task = task_breadth(s.templating, s.effective_templates, options=options)
-    score = np.maximum(topic, task)
-    flagged = (score >= options.threshold) & (s.n_distinct >= options.min_prompts)
-    table = pd.DataFrame(
-        {
-            "account_id": s.account_id,
-            "n_prompts": s.n_prompts.astype(np.int64),
-            "n_distinct": s.n_distinct.astype(np.int64),
-            "coverage": np.round(s.coverage, 4),
-            "templating": np.round(s.templating, 4),
-            "score": np.round(score, 4),
-            "flagged": flagged,
-            "reason": [reason(s, i, n_cells=n_cells, flagged=bool(flagged[i]), task_route=bool(task[i] > topic[i]))
-                       for i in range(len(score))],
-            "topic_cells": s.cells.astype(np.int64),
-            "topic_diversity": np.round(s.diversity, 2),
-            "typical_cells": np.round(s.typical_cells, 2),
-            "n_templates": s.n_templates.astype(np.int64),
-            "top_template": s.top_template,
-            "top_template_share": np.round(s.top_share, 4),
-            "top_templates": [render_templates(tops) for tops in s.top_templates],
-            "effective_templates": np.round(s.effective_templates, 2),
-            "task_breadth": np.round(task, 4),
-            "popular_share": np.round(s.popular_share, 4),
-            "first_seen": pd.to_datetime(s.first_seen, unit="s", utc=True),
-            "last_seen": pd.to_datetime(s.last_seen, unit="s", utc=True),
-        }
-    )
+    first, last = seen
+    table = pd.DataFrame({
+        "account_id": accounts,
+        "n_prompts": features.n_prompts.astype(np.int64),
+        "n_distinct": features.n_distinct.astype(np.int64),
+        "score": np.round(verdicts.score, 4),
+        "flagged": verdicts.flagged.astype(bool),
+        "reason": [reason(features, groups, verdicts, i, n_domains=n_domains) for i in range(len(accounts))],
+        **feature_columns(features, groups),
+        "first_seen": pd.to_datetime(first, unit="s", utc=True),
+        "last_seen": pd.to_datetime(last, unit="s", utc=True),
+    })
     table = table.sort_values(["score", "account_id"], ascending=[False, True], kind="stable")
     return table.reset_index(drop=True)

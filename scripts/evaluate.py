@@ -1,24 +1,37 @@
-"""Evaluate the detector on a labelled day: python scripts/evaluate.py [overrides].
+"""Evaluate the detector on labelled days: python scripts/evaluate.py [overrides].
 
-Writes metrics.json, metrics.md and accounts.parquet to eval.out_dir and returns
-eval.optimized_metric, so `-m hparams_search=score_optuna` can tune the score.
+By default it runs the leave-one-out suite (conf/suite/): labelled tuning and reporting days
+simulated from the prompt corpora, every strategy, fleet shape and corpus judged by a
+combiner fitted without it, and the stability checks; it writes suite.json and suite.md
+to eval.out_dir (eval.readme=true also writes the worst-case table into README.md).
+eval.mode=day scores one labelled day beside the baselines (metrics.json, metrics.md),
+which is what `-m hparams_search=score_optuna` sweeps. Returns eval.optimized_metric.
 """
+
+import sys
 
 import hydra
 from omegaconf import DictConfig
 
-from job.wiring import evaluate_from_config, register_configs
+from job.wiring import ConfigError, evaluate_from_config, register_configs
+from traffic.read import InputError
 
 register_configs()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")
 def main(cfg: DictConfig) -> float:
-    metrics = evaluate_from_config(cfg)
+    try:
+        metrics = evaluate_from_config(cfg)
+    except (InputError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
     name = cfg.eval.optimized_metric
     if name not in metrics:
-        raise KeyError(f"eval.optimized_metric={name!r} is not a metric; choose one of {sorted(metrics)}")
-    print(f"{name} = {metrics[name]:.4f}  ({cfg.eval.out_dir}/metrics.md)")
+        print(f"error: eval.optimized_metric={name!r} is not a metric of eval.mode={cfg.eval.mode}; "
+              f"choose one of {', '.join(sorted(metrics))}", file=sys.stderr)
+        sys.exit(2)
+    print(f"{name} = {metrics[name]:.4f}  ({cfg.eval.out_dir})")
     return float(metrics[name])
 
 

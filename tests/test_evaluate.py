@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evaluation import run as run_module
+from evaluation import days as days_module, run as run_module
 from evaluation.run import EvalOptions
 from synthetic.demo.day import DemoOptions, demo_day
 from synthetic.labelled.day import SimulateOptions
@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
-    frame = demo_day(DemoOptions(users=80))
+    # The built-in demo day. Its users draw from one small vocabulary, so a much smaller crowd of them is
+    # near-exchangeable, as no real crowd is, and its pooled campaign can be flagged.
+    frame = demo_day(DemoOptions())
     folder = tmp_path_factory.mktemp("labelled")
     frame[["account_id", "timestamp", "prompt"]].to_parquet(folder / "traffic.parquet", index=False)
     truth = frame.groupby("account_id").agg(kind=("kind", "first"), strategy=("strategy", "first")).reset_index()
@@ -33,7 +35,7 @@ def evaluate(labelled, tmp_path, shipped, detector, **scoring):
     """The evaluation of the shipped detector (``tests/conftest.py``), its score options changed by ``scoring``."""
     options = EvalOptions(out_dir=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"),
                           traffic=str(labelled / "traffic.parquet"), labels=str(labelled / "labels.parquet"),
-                          baselines=False)
+                          baselines=False, mode="day")
     detector = dataclasses.replace(detector, scoring=dataclasses.replace(detector.scoring, **scoring))
     return run_module.evaluate(simulate=SimulateOptions(), detector=detector, embedder=shipped.embedder,
                                options=options)
@@ -43,10 +45,11 @@ def test_the_demo_harvesters_are_separated_and_results_written(labelled, tmp_pat
     metrics = evaluate(labelled, tmp_path, shipped, detector)
     assert metrics["eval/auroc"] == 1.0
     assert metrics["eval/n_harvesters"] == 5 + 40
-    # The fleet's 40 small accounts are found as one campaign and flagged through it; no user is linked.
+    # The fleet's 40 small accounts are found as one campaign and flagged through it; no user is flagged.
     assert metrics["eval/campaign/fleet_flagged_via_campaign"] == 1.0
     assert metrics["eval/campaign/ari"] > 0.9
-    assert metrics["eval/campaign/false_link_rate"] == 0.0
+    assert metrics["eval/campaign/benign_campaigns_flagged"] == 0.0, "users may be linked, never flagged as one"
+    assert metrics["eval/flagged_fpr"] == 0.0
     assert metrics["eval/hard_negative_fpr"] == 0.0
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert saved["eval/auroc"] == 1.0
@@ -59,7 +62,7 @@ def test_changing_only_score_options_reuses_the_cached_signals(labelled, tmp_pat
     def recompute(*args, **kwargs):
         raise AssertionError("signals were recomputed for a score-only change")
 
-    monkeypatch.setattr(run_module, "compute_signals", recompute)
+    monkeypatch.setattr(days_module, "score_traffic", recompute)
     strict = evaluate(labelled, tmp_path, shipped, detector, threshold=0.99, campaign_threshold=0.99,
                       min_prompts=100_000)
     assert strict["eval/flagged_recall"] == 0.0
@@ -77,6 +80,8 @@ def test_a_tiny_optuna_sweep_runs_end_to_end(labelled, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     best = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
-    assert set(best["best_params"]) == {"scoring.coverage_weight", "scoring.threshold", "scoring.min_prompts"}
-    assert 0.0 <= best["best_value"] <= 1.0
+    assert set(best["best_params"]) == {"scoring.threshold", "scoring.campaign_threshold", "scoring.min_prompts"}
+    # The utility is recall (at most 1) less the penalties of the FPR budget: a trial that flags the
+    # day's student (one of three hard negatives) pays for it.
+    assert -10.0 <= best["best_value"] <= 1.0
     assert len(list((tmp_path / "cache").glob("signals-*.parquet"))) == 1, "trials share one signal computation"

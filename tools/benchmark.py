@@ -43,6 +43,7 @@ from benchmark.measure import measure
 from benchmark.report import markdown_table
 from benchmark.sections import embedding_section, grouping_section, topics_section
 from files.atomic import atomic_path
+from scoring.model import load_scoring_model
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "prompts"
@@ -97,8 +98,9 @@ def run(args: argparse.Namespace) -> dict:
     embedded = measure(lambda: static.encode(templates.texts))
     sections = {"a. template grouping": grouping_section(templates, embedded.result, skip=args.skip,
                                                                 repeat=args.repeat, text_labels=text_labels)}
+    reference = load_scoring_model(None, encode=static.encode).reference
     sections["b. topic assignment"] = topics_section(topics, static.encode(topics.texts), static.encode,
-                                                     skip=args.skip, seed=args.seed)
+                                                     reference=reference, skip=args.skip, seed=args.seed)
     minilm = open_embedder(EmbedderOptions(name="minilm")) if args.minilm_prompts else None
     size = min(len(templates.texts), args.minilm_prompts or 1_000)
     pick = np.sort(np.random.default_rng(args.seed).choice(len(templates.texts), size=size, replace=False))

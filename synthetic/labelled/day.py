@@ -1,9 +1,10 @@
-"""Labelled days of API traffic built from real prompt corpora, for evaluating the detector.
+"""Labelled days of API traffic built from real prompt corpora: the evaluation suite's day generator.
 
 The story of :func:`simulate_day`: pick the pools of one split (``tune`` or
 ``report``) out of the corpus and cluster them by topic → ordinary users →
-benign look-alikes (enterprise, eval_runner, student, survey_writer) →
-harvesters of every strategy and a fleet → opaque account ids → traffic and
+power users, coding users and popular-prompt sharers → benign look-alikes
+(enterprise, eval_runner, student, survey_writer) → single-account harvesters
+of twelve strategies → one fleet per shape → opaque account ids → traffic and
 labels. All prompt text comes from the corpus split: a day simulated from
 ``report`` never shows a prompt that a ``tune`` day can show.
 
@@ -15,30 +16,50 @@ labels. All prompt text comes from the corpus split: a day simulated from
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Dict, Mapping
 
 import numpy as np
 import pandas as pd
 
 from files.atomic import atomic_path
 from synthetic.timing import parse_day
-from synthetic.labelled.accounts import Decks, benign_accounts, harvester_accounts
+from synthetic.labelled.accounts import BENIGN_KINDS, HARD_NEGATIVES, Decks, benign_accounts
 from synthetic.labelled.corpus import SPLITS, Corpus, load_corpus, split_of
+from synthetic.labelled.fleets import FLEET_SHAPES, fleet_corpus
 from synthetic.labelled.harvesters import STRATEGIES
+from synthetic.labelled.operations import SINGLE, harvester_accounts
 from synthetic.labelled.sources import AccountDay, build_sources
 
 __all__ = ["Corpus", "SimulateOptions", "load_corpus", "simulate_day", "write_labelled_day", "STRATEGIES",
-           "TRAFFIC_COLUMNS", "LABEL_COLUMNS"]
+           "BENIGN_KINDS", "FLEET_SHAPES", "HARD_NEGATIVES", "TRAFFIC_COLUMNS", "LABEL_COLUMNS"]
 
 TRAFFIC_COLUMNS: tuple[str, ...] = ("account_id", "timestamp", "prompt")
-LABEL_COLUMNS: tuple[str, ...] = ("account_id", "label", "kind", "strategy", "hard_negative", "campaign")
+LABEL_COLUMNS: tuple[str, ...] = ("account_id", "label", "kind", "strategy", "hard_negative", "corpus",
+                                  "fleet_shape", "campaign")
+DEFAULT_BENIGN: dict[str, int] = {"power_user": 20, "coding_user": 12, "popular_sharer": 60, "enterprise": 10,
+                                  "eval_runner": 8, "student": 12, "survey_writer": 6}
+DEFAULT_FLEETS: dict[str, int] = {"round_clock": 300, "send_windows": 100, "human_sessions": 100,
+                                  "topic_slices": 100, "reseller_mix": 100}
+HARVESTERS_PER_STRATEGY = 6
 
 
 def _check_count(name: str, value: object, *, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _check_counts(name: str, value: object, *, known: tuple[str, ...]) -> dict[str, int]:
+    """A full ``{key: count}`` of ``known`` keys (a key left out counts 0); ValueError naming the key otherwise."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be a mapping of {', '.join(known)} to counts, got {value!r}")
+    unknown = [key for key in value if key not in known]
+    if unknown:
+        raise ValueError(f"{name} has no key {unknown[0]!r}; the keys are {', '.join(known)}")
+    for key, count in value.items():
+        _check_count(f"{name}.{key}", count, low=0)
+    return {key: int(value.get(key, 0)) for key in known}
 
 
 def _split_guard(corpus: Corpus, split: str) -> Callable[[str], bool]:
@@ -63,8 +84,10 @@ def _frames(accounts: list[AccountDay], *, start: np.datetime64, seed: int) -> t
         "kind": [a.kind for a in accounts],
         "strategy": [a.strategy for a in accounts],
         "hard_negative": np.array([a.hard_negative for a in accounts], dtype=bool),
+        "corpus": [a.corpus for a in accounts],
+        "fleet_shape": [a.fleet_shape for a in accounts],
         # The operation behind each account: a fleet's accounts share one, everyone else is their own.
-        "campaign": [a.strategy if a.strategy == "fleet" else i for a, i in zip(accounts, ids)],
+        "campaign": [f"fleet:{a.fleet_shape}" if a.fleet_shape else i for a, i in zip(accounts, ids)],
     }).sort_values("account_id", ignore_index=True)
     seconds = np.concatenate([np.asarray(a.seconds, dtype="int64") for a in accounts])
     stamps = np.datetime_as_string(start + seconds.astype("timedelta64[s]"), unit="s")
@@ -82,13 +105,17 @@ def _frames(accounts: list[AccountDay], *, start: np.datetime64, seed: int) -> t
 class SimulateOptions:
     """A labelled day simulated from real prompt corpora (``conf/simulate/``).
 
+    The count maps hold every key (a key a caller leaves out counts 0; in a
+    Hydra config they merge into these defaults, so set a key to 0 to drop a role).
+
     Attributes:
         corpus: a folder of ``*/*.jsonl.gz`` files shaped like ``../shared/data/prompts``.
-        split: ``tune`` to fit thresholds, ``report`` to measure; the two never share a prompt.
+        split: ``tune`` to fit, ``report`` to measure; the two never share a prompt.
         seed: non-negative random seed; equal options give identical frames.
         n_users: ordinary users (>= 0).
-        harvesters_per_strategy: accounts per non-fleet strategy (>= 0).
-        fleet_accounts: accounts of the fleet (>= 0; 0 leaves the fleet out).
+        benign: accounts per benign kind besides users (:data:`BENIGN_KINDS`), each >= 0.
+        harvesters: accounts per single-account strategy (all of :data:`STRATEGIES` but ``fleet``), each >= 0.
+        fleets: accounts per fleet shape (:data:`FLEET_SHAPES`; each shape is one operation; 0 leaves it out).
         tune_share: the share of corpus prompts in the ``tune`` split, in [0, 1].
         day: the UTC date, ``YYYY-MM-DD``.
     """
@@ -97,19 +124,22 @@ class SimulateOptions:
     split: str = "report"
     seed: int = 0
     n_users: int = 1500
-    harvesters_per_strategy: int = 5
-    fleet_accounts: int = 300
+    benign: Dict[str, int] = field(default_factory=lambda: dict(DEFAULT_BENIGN))
+    harvesters: Dict[str, int] = field(default_factory=lambda: dict.fromkeys(SINGLE, HARVESTERS_PER_STRATEGY))
+    fleets: Dict[str, int] = field(default_factory=lambda: dict(DEFAULT_FLEETS))
     tune_share: float = 0.5
     day: str = "2026-11-27"
 
     def __post_init__(self) -> None:
         if self.split not in SPLITS:
             raise ValueError(f"simulate.split must be one of {', '.join(SPLITS)}, got {self.split!r}")
-        for name, value in (("seed", self.seed), ("n_users", self.n_users),
-                            ("harvesters_per_strategy", self.harvesters_per_strategy),
-                            ("fleet_accounts", self.fleet_accounts)):
+        for name, value in (("seed", self.seed), ("n_users", self.n_users)):
             _check_count(f"simulate.{name}", value, low=0)
-        if not 0 <= self.tune_share <= 1:
+        # Completed to every key (frozen, hence object.__setattr__), so equal days have equal options.
+        for name, known in (("benign", BENIGN_KINDS), ("harvesters", SINGLE), ("fleets", FLEET_SHAPES)):
+            object.__setattr__(self, name, _check_counts(f"simulate.{name}", getattr(self, name), known=known))
+        if isinstance(self.tune_share, bool) or not isinstance(self.tune_share, (int, float)) \
+                or not 0 <= self.tune_share <= 1:
             raise ValueError(f"simulate.tune_share must be in [0, 1], got {self.tune_share!r}")
         parse_day(self.day)
 
@@ -117,14 +147,15 @@ class SimulateOptions:
 def simulate_day(corpus: Corpus, options: SimulateOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A labelled day of API traffic whose prompts all come from one split of the corpus.
 
-    The day holds ``n_users`` ordinary users (heavy-tailed volumes, 1-3 topics,
-    retries and edits, waking-hour sessions); 3 enterprise pipelines, 3 eval
-    runners, 10 students and 2 survey writers (benign, ``hard_negative``);
-    ``harvesters_per_strategy`` harvesters of each of self_instruct,
-    template_sweep, persona_sweep, promptsource_sweep, mixed and evasive
-    (300-900 prompts, round the clock); and one fleet harvester spread over
-    ``fleet_accounts`` accounts of 10-30 prompts. With the defaults a day from
-    the shared corpora holds about 40-60k prompts.
+    The day holds ``n_users`` ordinary users (heavy-tailed volumes, 1-3
+    interests and a personal focus, retries and edits, waking-hour sessions),
+    the ``benign`` kinds (power users, coding users, popular-prompt sharers and
+    the look-alikes enterprise, eval_runner, student, survey_writer), the
+    ``harvesters`` of each single-account strategy (200-900 prompts; half round
+    the clock, half in sessions) and one fleet per shape of ``fleets`` (10-30
+    prompts an account). With the defaults a day from the shared corpora holds
+    about 100k prompts. A role whose corpus file the split lacks is left out with
+    a logged warning.
 
     Args:
         corpus: from :func:`load_corpus` (``options.corpus`` and ``options.tune_share``).
@@ -133,23 +164,29 @@ def simulate_day(corpus: Corpus, options: SimulateOptions) -> tuple[pd.DataFrame
     Returns:
         ``(traffic, labels)``. traffic: ``account_id``, ``timestamp`` (ISO-8601
         UTC, e.g. ``'2026-11-27T14:03:11Z'``), ``prompt``, sorted by timestamp.
-        labels: one row per account, sorted by id: ``account_id``, ``label``
-        (``'benign'``/``'harvester'``), ``kind`` (``'user'``, ``'enterprise'``,
-        ``'eval_runner'``, ``'student'``, ``'survey_writer'``, ``'harvester'``),
-        ``strategy`` ('' for benign, else one of :data:`STRATEGIES`) and
-        ``hard_negative`` (bool, True for the benign look-alikes).
+        labels: one row per account, sorted by id, :data:`LABEL_COLUMNS`:
+        ``label`` (``'benign'``/``'harvester'``), ``kind`` (``'user'``, a benign
+        kind or ``'harvester'``), ``strategy`` ('' for benign, else one of
+        :data:`STRATEGIES`), ``hard_negative`` (bool, True for the kinds of
+        :data:`HARD_NEGATIVES`), ``corpus`` (the corpus file(s) of the harvest,
+        ``'+'``-joined; '' for benign), ``fleet_shape`` ('' outside fleets) and
+        ``campaign`` (the operation: ``'fleet:<shape>'`` for a fleet's accounts,
+        the account id for everyone else).
 
     Raises:
-        ValueError: the split lacks a file some role needs.
+        ValueError: the split has no prompts for ordinary users, or harvesters
+            were asked for and the split has the pool of none of them.
     """
     split, seed = options.split, options.seed
     start = parse_day(options.day)
     sources = build_sources(corpus, split=split, seed=seed)
-    decks = Decks(sources, seed=seed)
-    accounts = benign_accounts(sources, decks, seed=seed, n_users=options.n_users,
-                               allowed=_split_guard(corpus, split))
-    accounts += harvester_accounts(sources, decks, seed=seed, per_strategy=options.harvesters_per_strategy,
-                                   fleet_accounts=options.fleet_accounts)
+    decks = Decks(sources, seed=seed, fleets={shape: (fleet_corpus(shape, list(sources.generators)), n)
+                                              for shape, n in options.fleets.items()} if sources.generators else {})
+    allowed = _split_guard(corpus, split)
+    accounts = benign_accounts(sources, decks, seed=seed, n_users=options.n_users, counts=options.benign,
+                               split=split, allowed=allowed)
+    accounts += harvester_accounts(sources, decks, seed=seed, counts=options.harvesters, fleets=options.fleets,
+                                   split=split, allowed=allowed)
     return _frames(accounts, start=start, seed=seed)
 
 

@@ -1,123 +1,134 @@
-"""The harvesters of a simulated day: seven strategies for pulling training data out of an API.
+"""The single-account harvesters of a simulated day: streams and sweeps that pull training data out of an API.
 
-Every harvester runs round the clock at a steady rate with its own generator.
-Decks are shared between harvesters of a pool, so two of them never send the
-same corpus prompt until the pool is used up.
+Each harvester sends 200-900 prompts with its own generator. Half of the
+accounts of every strategy run round the clock at a steady rate, the other half
+in sessions in the waking hours of a random time zone, as people do, so timing
+alone never tells a harvester. Decks are shared between the harvesters of a
+pool, so two of them never send the same corpus prompt until the pool is used up.
+Template sweeps and chain-of-thought wrappers are in :mod:`synthetic.labelled.sweeps`,
+meta-prompts in :mod:`synthetic.labelled.metaprompts`, fleets in :mod:`synthetic.labelled.fleets`.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import re
+from typing import Callable, Sequence
 
-import numpy as np
-
-from synthetic.timing import steady_seconds
+from synthetic.timing import in_sessions, steady_seconds
 from synthetic.labelled.sources import AccountDay, Deck, Rng
-from synthetic.labelled.templates import OPTION_SETS, paraphrase, render, text_slots, unicode_noise
 
 STRATEGIES: tuple[str, ...] = (
-    "self_instruct", "template_sweep", "persona_sweep", "promptsource_sweep", "mixed", "evasive", "fleet",
+    "self_instruct", "code_sweep", "math_sweep", "template_sweep", "promptsource_sweep", "persona_sweep",
+    "narrow_task_sweep", "cot_fixed", "cot_rotating", "evasive", "mixed", "metaprompt", "fleet",
 )
-MIXED_BENIGN_SHARE, EVASIVE_NOISE_SHARE = 0.4, 0.3
+"""Every harvester strategy; all but ``fleet`` are single accounts (``simulate.harvesters``)."""
+MIXED_BENIGN_SHARE = 0.5
+# Constraints a domain sweep adds to its seed problems (project-written, after Evol-Instruct's "add constraints").
+CONSTRAINTS: tuple[str, ...] = (
+    " Show every step.", " Give the final answer on its own line.", " Explain your reasoning before the answer.",
+    " Use at most 100 words.", " Then give a harder variant of the problem.", " Include comments in the code.",
+    " Handle the edge cases too.", " State any assumptions you make.", " Write it for a beginner.",
+    " Add a short test that checks the answer.",
+)
+_NUMBER = re.compile(r"\d+")
 
 
 def harvester_volume(rng: Rng) -> int:
-    """Prompts of one (non-fleet) harvester: 300-900."""
-    return int(rng.integers(300, 901))
+    """Prompts of one (non-fleet) harvester: 200-900."""
+    return int(rng.integers(200, 901))
 
 
-def _harvester(strategy: str, rng: Rng, prompts: list[str]) -> AccountDay:
-    return AccountDay("harvester", strategy, "harvester", False, steady_seconds(rng, len(prompts)).tolist(), prompts)
+def harvester_seconds(rng: Rng, n: int, *, sessions: bool) -> list[int]:
+    """A steady rate round the clock, or 3-8 sessions of a prompt every 4-45 s in waking hours."""
+    if not sessions:
+        return steady_seconds(rng, n).tolist()
+    gaps = rng.uniform(4, 45, size=n).tolist()
+    return in_sessions(rng, gaps, n_sessions=min(n, int(rng.integers(3, 9))), first_hour=7, last_hour=23.5)
 
 
-def self_instruct_day(rng: Rng, *, stream: Deck) -> AccountDay:
-    """Prompts of a Self-Instruct/Alpaca-style generator that sweeps every topic."""
-    return _harvester("self_instruct", rng, stream.deal(harvester_volume(rng)))
+def harvester(strategy: str, rng: Rng, prompts: list[str], *, sessions: bool, corpus: str) -> AccountDay:
+    """The account of a single harvester with its prompts in the order it sends them."""
+    return AccountDay("harvester", strategy, "harvester", False,
+                      harvester_seconds(rng, len(prompts), sessions=sessions), prompts, corpus)
 
 
-def pick_templates(rng: Rng, templates: Sequence[str], *, low: int = 3, high: int = 6) -> list[str]:
-    """low..high distinct templates (fewer if there are fewer)."""
-    n = min(len(templates), int(rng.integers(low, high + 1)))
-    return [templates[i] for i in rng.choice(len(templates), size=n, replace=False)]
-
-
-def sweep_prompts(rng: Rng, n: int, *, templates: Sequence[str], topics: Sequence[Deck],
-                  evasive: bool = False) -> list[str]:
-    """n prompts from a few templates, topic clusters visited in turn (an even sweep of the space).
-
-    With ``evasive`` each prompt's template wording is paraphrased and ~30% of
-    prompts get Unicode noise.
-    """
-    options = [OPTION_SETS[int(rng.integers(len(OPTION_SETS)))] for _ in templates]
-    order = rng.permutation(len(topics))
-    prompts = []
-    for i in range(n):
-        t = int(rng.integers(len(templates)))
-        template = paraphrase(rng, templates[t]) if evasive else templates[t]
-        topic = topics[order[i % len(order)]]
-        fills = [topic.draw() for _ in text_slots(template)]
-        text = render(template, fills, options=options[t])
-        prompts.append(unicode_noise(rng, text) if evasive and rng.random() < EVASIVE_NOISE_SHARE else text)
-    return prompts
-
-
-def template_sweep_day(rng: Rng, *, templates: Sequence[str], topics: Sequence[Deck]) -> AccountDay:
-    """3-6 FLAN templates, each slot filled from every topic cluster in turn."""
-    chosen = pick_templates(rng, templates)
-    prompts = sweep_prompts(rng, harvester_volume(rng), templates=chosen, topics=topics)
-    return _harvester("template_sweep", rng, prompts)
-
-
-def evasive_day(rng: Rng, *, templates: Sequence[str], topics: Sequence[Deck]) -> AccountDay:
-    """A template sweep with the wording paraphrased per prompt and ~30% Unicode-noised prompts.
-
-    ``templates`` should be ones :func:`~synthetic.labelled.templates.paraphrasable` can change.
-    """
-    chosen = pick_templates(rng, templates)
-    prompts = sweep_prompts(rng, harvester_volume(rng), templates=chosen, topics=topics, evasive=True)
-    return _harvester("evasive", rng, prompts)
-
-
-def _round_robin(rng: Rng, n: int, groups: Sequence[Deck]) -> list[str]:
+def round_robin(rng: Rng, n: int, groups: Sequence[Deck]) -> list[str]:
+    """n texts taking one from each group in turn (groups in a random order): an even sweep."""
     order = rng.permutation(len(groups))
     return [groups[order[i % len(order)]].draw() for i in range(n)]
 
 
-def persona_sweep_day(rng: Rng, *, personas: Sequence[Deck]) -> AccountDay:
-    """One template over many personas: statements drawn evenly across every persona."""
-    return _harvester("persona_sweep", rng, _round_robin(rng, harvester_volume(rng), personas))
+def in_blocks(n: int, groups: Sequence[Deck], order: Sequence[int], *, block: int) -> list[str]:
+    """n texts, up to ``block`` of one group, then of the next in ``order`` (wrapping): group after group."""
+    prompts: list[str] = []
+    at = 0
+    while len(prompts) < n:
+        deck = groups[order[at % len(order)]]
+        prompts += deck.deal(min(block, len(deck), n - len(prompts)))
+        at += 1
+    return prompts
 
 
-def promptsource_sweep_day(rng: Rng, *, templates: Sequence[Deck]) -> AccountDay:
+def evolve(rng: Rng, text: str, *, allowed: Callable[[str], bool], tries: int = 4) -> str:
+    """A generator's variation of a seed problem: new numbers (each of the same number of digits, most of
+    the time), and often an added constraint. Maths and code generators evolve seed tasks this way, so a
+    seed problem comes back as a new prompt rather than as the benchmark question itself. A variation that
+    ``allowed`` refuses (text of the other split) is tried again, and after ``tries`` the seed is sent as is."""
+    def renumber(match: re.Match) -> str:
+        digits = len(match.group())
+        return str(int(rng.integers(10 ** (digits - 1), 10**digits))) if rng.random() < 0.7 else match.group()
+
+    for _ in range(tries):
+        varied = _NUMBER.sub(renumber, text)
+        if rng.random() < 0.6:
+            varied += CONSTRAINTS[int(rng.integers(len(CONSTRAINTS)))]
+        if allowed(varied):
+            return varied
+    return text
+
+
+def self_instruct_day(rng: Rng, *, stream: Deck, corpus: str, sessions: bool) -> AccountDay:
+    """Prompts of a Self-Instruct/Alpaca-style generator that sweeps every topic (one generator corpus)."""
+    return harvester("self_instruct", rng, stream.deal(harvester_volume(rng)), sessions=sessions, corpus=corpus)
+
+
+def code_sweep_day(rng: Rng, *, topics: Sequence[Deck], corpus: str, sessions: bool,
+                   allowed: Callable[[str], bool]) -> AccountDay:
+    """Code instructions swept evenly across the topic clusters of a code generator corpus, each evolved."""
+    prompts = [evolve(rng, text, allowed=allowed) for text in round_robin(rng, harvester_volume(rng), topics)]
+    return harvester("code_sweep", rng, prompts, sessions=sessions, corpus=corpus)
+
+
+def math_sweep_day(rng: Rng, *, subjects: Sequence[Deck], corpus: str, sessions: bool,
+                   allowed: Callable[[str], bool]) -> AccountDay:
+    """Maths problems only, subject by subject: an equal block of each subject, subjects in a random order,
+    each seed problem evolved."""
+    n = harvester_volume(rng)
+    block = -(-n // len(subjects))
+    seeds = in_blocks(n, subjects, rng.permutation(len(subjects)), block=block)
+    prompts = [evolve(rng, text, allowed=allowed) for text in seeds]
+    return harvester("math_sweep", rng, prompts, sessions=sessions, corpus=corpus)
+
+
+def persona_sweep_day(rng: Rng, *, personas: Sequence[Deck], corpus: str, sessions: bool) -> AccountDay:
+    """One template over persona after persona: a block of 20-60 statements of each, personas in turn."""
+    prompts = in_blocks(harvester_volume(rng), personas, rng.permutation(len(personas)),
+                        block=int(rng.integers(20, 61)))
+    return harvester("persona_sweep", rng, prompts, sessions=sessions, corpus=corpus)
+
+
+def promptsource_sweep_day(rng: Rng, *, templates: Sequence[Deck], corpus: str, sessions: bool) -> AccountDay:
     """Filled promptsource prompts swept evenly across 8-24 template ids (several tasks, many datasets)."""
     chosen = rng.choice(len(templates), size=min(len(templates), int(rng.integers(8, 25))), replace=False)
-    prompts = _round_robin(rng, harvester_volume(rng), [templates[i] for i in chosen])
-    return _harvester("promptsource_sweep", rng, prompts)
+    prompts = round_robin(rng, harvester_volume(rng), [templates[i] for i in chosen])
+    return harvester("promptsource_sweep", rng, prompts, sessions=sessions, corpus=corpus)
 
 
-def mixed_day(rng: Rng, *, base: str, stream: Deck, templates: Sequence[str], topics: Sequence[Deck],
-              benign: Deck) -> AccountDay:
-    """A self_instruct (``base='self_instruct'``) or template sweep stream with ~40% ordinary prompts mixed in."""
+def mixed_day(rng: Rng, *, own: Callable[[int], list[str]], genuine: Callable[[Rng, int], list[str]],
+              corpus: str, sessions: bool) -> AccountDay:
+    """Half harvesting (``own(n)``: a self-instruct stream or a template sweep), half ordinary use
+    (``genuine(rng, n)``: prompts drawn as a person with a few interests draws them), interleaved."""
     n = harvester_volume(rng)
-    n_benign = int(rng.binomial(n, MIXED_BENIGN_SHARE))
-    if base == "self_instruct":
-        own = stream.deal(n - n_benign)
-    else:
-        own = sweep_prompts(rng, n - n_benign, templates=pick_templates(rng, templates), topics=topics)
-    prompts = own + benign.deal(n_benign)
-    return _harvester("mixed", rng, [prompts[i] for i in rng.permutation(n)])
-
-
-def fleet_days(rng: Rng, *, n_accounts: int, stream: Deck) -> list[AccountDay]:
-    """ONE self_instruct stream spread over n_accounts small accounts (10-30 prompts each).
-
-    The stream runs at a steady rate; each of its prompts goes out through a
-    random account of the fleet.
-    """
-    sizes = rng.integers(10, 31, size=n_accounts)
-    total = int(sizes.sum())
-    prompts, seconds = stream.deal(total), steady_seconds(rng, total)
-    owner = np.repeat(np.arange(n_accounts), sizes)[rng.permutation(total)]
-    return [AccountDay("harvester", "fleet", "harvester", False,
-                       seconds[owner == a].tolist(), [prompts[i] for i in np.flatnonzero(owner == a)])
-            for a in range(n_accounts)]
+    n_genuine = int(rng.binomial(n, MIXED_BENIGN_SHARE))
+    prompts = own(n - n_genuine) + genuine(rng, n_genuine)
+    return harvester("mixed", rng, [prompts[i] for i in rng.permutation(n)], sessions=sessions, corpus=corpus)

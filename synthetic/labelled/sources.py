@@ -1,42 +1,53 @@
 """The text sources of a simulated day: which corpus files feed which role, clustered by topic.
 
-Topics are TF-IDF + k-means clusters (scikit-learn), deliberately not a neural
-embedding, so the simulator shares no model with the detector it evaluates.
-Prompts are dealt from shuffled :class:`Deck` objects shared by every account
-of a role, so accounts draw disjoint prompts until a pool runs out.
+Topics are TF-IDF + k-means clusters (:mod:`synthetic.labelled.topics`). Prompts
+are dealt from shuffled :class:`Deck` objects shared by every account of a role,
+so accounts draw disjoint prompts until a pool runs out. A pool that the split
+lacks is empty here; the roster leaves out the roles that need it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
-from threadpoolctl import threadpool_limits
+import scipy.sparse as sp
 
 from synthetic.labelled.corpus import Corpus
+from synthetic.labelled.topics import by_group, clusters_of, members_of, tfidf, topic_clusters
 
 Rng = np.random.Generator
 
 GSM8K = "benign/gsm8k"
 MMLU = "benign/mmlu"
 SURVEY = "benign/anthropic_evals_humanwritten"
+AWESOME = "benign/awesome_chatgpt_prompts"
 NOT_FOR_USERS = (GSM8K, MMLU, SURVEY)
 """Benign files that ordinary users do not draw from (students, eval runners, survey writers do)."""
-SELF_INSTRUCT = ("distill/alpaca", "distill/codealpaca", "distill/alpaca_pipeline_reruns", "distill/moss003")
+GENERATORS = ("distill/alpaca", "distill/alpaca_pipeline_reruns", "distill/moss003")
+"""The Self-Instruct/Alpaca generator corpora: self_instruct harvesters and fleets stream them."""
+CODEALPACA = "distill/codealpaca"
+SELF_INSTRUCT = GENERATORS + (CODEALPACA,)
 PERSONA = "distill/anthropic_mwe_persona"
 PROMPTSOURCE = "distill/t0_promptsource_filled"
 FLAN = "templates/flan"
-MAX_CLUSTERS = 40
+METAPROMPTS = "templates/generator_metaprompts"
+MATH_SUBJECT_WORDS = ("math", "algebra", "statistics", "calculus", "geometry")
+POPULAR_SIZE = 100
+# Text that holds code: a fence, a definition, a statement end before a newline, markup...
+CODE_LIKE = re.compile(r"```|\bdef \w+\(|\bfunction\b|;\n|#include|\bimport \w+|\bclass \w+[:({]|console\.log"
+                       r"|\bSELECT\b[\s\S]*\bFROM\b|=>|\bpublic static\b|</\w+>")
 
 
 class AccountDay(NamedTuple):
-    """What every account generator returns: its ground truth and its prompts with seconds of the day."""
+    """What every account generator returns: its ground truth and its prompts with seconds of the day.
+
+    ``corpus`` names the corpus file(s) of a harvest (``'+'``-joined; ``''`` for benign accounts)
+    and ``fleet_shape`` the fleet an account belongs to (``''`` outside fleets).
+    """
 
     kind: str
     strategy: str
@@ -44,6 +55,8 @@ class AccountDay(NamedTuple):
     hard_negative: bool
     seconds: list[int]
     prompts: list[str]
+    corpus: str = ""
+    fleet_shape: str = ""
 
 
 class Deck:
@@ -70,74 +83,54 @@ class Deck:
         return [self.draw() for _ in range(n)]
 
 
-def n_clusters_for(n_texts: int) -> int:
-    """About 40 topics for a real pool; fewer for tiny corpora (at least ~25 texts a cluster)."""
-    return max(1, min(MAX_CLUSTERS, n_texts // 25))
-
-
-def topic_clusters(texts: Sequence[str], *, seed: int) -> np.ndarray:
-    """Cluster id (0..k-1) of every text: TF-IDF (sublinear, English stop words), LSA, MiniBatchKMeans.
-
-    The LSA step (TruncatedSVD to at most 100 dimensions, re-normalised) is
-    there because k-means straight on sparse TF-IDF seeds on outliers and
-    leaves one giant cluster and dozens of singletons.
-    """
-    k = n_clusters_for(len(texts))
-    if k == 1:
-        return np.zeros(len(texts), dtype=int)
-    vectors = TfidfVectorizer(max_features=20_000, stop_words="english", sublinear_tf=True,
-                              dtype=np.float32).fit_transform(texts)
-    dims = min(100, vectors.shape[1] - 1, len(texts) - 1)
-    # One BLAS/OpenMP thread: on a small shared machine more threads made this step ~8x slower.
-    with threadpool_limits(limits=1):
-        if dims >= 2:
-            vectors = normalize(TruncatedSVD(dims, n_iter=3, random_state=seed).fit_transform(vectors))
-        kmeans = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096)
-        return kmeans.fit_predict(vectors)
-
-
-def by_group(texts: Sequence[str], groups: Sequence) -> dict:
-    """Texts grouped by key, keys in first-seen order, texts in their original order."""
-    grouped: dict = {}
-    for text, group in zip(texts, groups):
-        grouped.setdefault(group, []).append(text)
-    return grouped
-
-
 @dataclass
 class Sources:
     """Every pool of one split, texts in file order.
 
     ``user`` is the ordinary users' benign pool and ``sweep`` that pool plus the
-    self-instruct files (what template sweeps fill their slots from);
-    ``user_topic``/``sweep_topic`` hold each text's k-means label, and
-    ``user_clusters``/``sweep_clusters`` the texts of each non-empty cluster.
-    ``persona``, ``promptsource`` and ``mmlu`` are keyed by ``meta.persona``,
-    ``meta.template_id`` and ``meta.subject``, keys in file order.
+    self-instruct files (what sweeps fill their slots from and chain-of-thought
+    harvesters wrap); ``*_topic`` hold each text's k-means label and
+    ``*_vectors`` its TF-IDF row (``user`` rows are the first rows of ``sweep``,
+    in one vocabulary); ``user_clusters``/``sweep_clusters`` the texts of each
+    non-empty cluster. ``generators`` maps each :data:`GENERATORS` file the
+    split has to its texts. ``persona``, ``promptsource``, ``mmlu`` and ``math``
+    are keyed by ``meta.persona``, ``meta.template_id``, ``meta.subject`` and
+    subject (GSM8K as ``'gsm8k'``). ``code`` holds the code-like user texts
+    (``code_topic`` their clusters) and ``popular`` prompts many people send.
     """
 
     user: list[str]
     user_topic: np.ndarray
     sweep: list[str]
     sweep_topic: np.ndarray
+    sweep_vectors: sp.csr_matrix
+    sweep_files: tuple[str, ...]
+    generators: dict[str, list[str]]
     self_instruct: list[str]
+    codealpaca: list[str]
+    codealpaca_topic: np.ndarray
+    code: list[str]
+    code_topic: np.ndarray
+    popular: list[str]
     persona: dict[str, list[str]]
     promptsource: dict[str, list[str]]
     gsm8k: list[str]
     mmlu: dict[str, list[str]]
+    math: dict[str, list[str]]
     survey: list[str]
     flan: list[str]
+    metaprompts: list[str]
     user_clusters: list[list[str]] = field(init=False)
     sweep_clusters: list[list[str]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.user_clusters = _clusters(self.user, self.user_topic)
-        self.sweep_clusters = _clusters(self.sweep, self.sweep_topic)
+        self.user_clusters = [[self.user[i] for i in rows] for rows in members_of(self.user_topic)]
+        self.sweep_clusters = [[self.sweep[i] for i in rows] for rows in members_of(self.sweep_topic)]
 
-
-def _clusters(texts: list[str], topic: np.ndarray) -> list[list[str]]:
-    grouped = by_group(texts, topic.tolist())
-    return [grouped[key] for key in sorted(grouped)]  # k-means can leave a cluster empty
+    @property
+    def user_vectors(self) -> sp.csr_matrix:
+        """The TF-IDF rows of ``user`` (the first rows of ``sweep_vectors``)."""
+        return self.sweep_vectors[: len(self.user)]
 
 
 def _texts(rows: pd.DataFrame, files: Sequence[str]) -> list[str]:
@@ -149,42 +142,48 @@ def _meta_groups(rows: pd.DataFrame, file: str, key: str) -> dict[str, list[str]
     return by_group(part["text"].tolist(), [str(meta.get(key, "")) for meta in part["meta"]])
 
 
+def _math(gsm8k: list[str], mmlu: dict[str, list[str]]) -> dict[str, list[str]]:
+    subjects = {s: texts for s, texts in mmlu.items() if any(word in s for word in MATH_SUBJECT_WORDS)}
+    return {**subjects, **({"gsm8k": gsm8k} if gsm8k else {})}
+
+
+def _popular(rows: pd.DataFrame, user: list[str], *, seed: int) -> list[str]:
+    """~100 prompts many people send: 'act as' prompts if the split has them, else short one-liners."""
+    awesome = [t for t in _texts(rows, [AWESOME]) if "act as" in t.lower()]
+    pool = awesome or [t for t in user if len(t) <= 80 and "\n" not in t]
+    rng = np.random.default_rng([seed, 60])
+    return [pool[i] for i in np.sort(rng.choice(len(pool), size=min(POPULAR_SIZE, len(pool)), replace=False))]
+
+
 def build_sources(corpus: Corpus, *, split: str, seed: int) -> Sources:
-    """Pick the pools of ``split`` out of the corpus and cluster the benign and sweep pools.
+    """Pick the pools of ``split`` out of the corpus and cluster the benign, sweep and code pools.
 
     Raises:
-        ValueError: if the split lacks a file that some role needs (the message
-            names the files and the role).
+        ValueError: if the split has no prompts for ordinary users (the message names the files).
     """
     rows = corpus.of_split(split)
     benign = rows[rows["kind"] == "benign"]
-    user = benign.loc[~benign["file"].isin(NOT_FOR_USERS), "text"].tolist()
-    self_instruct = _texts(rows, SELF_INSTRUCT)
-    sources = Sources(
-        user=user, user_topic=topic_clusters(user, seed=seed) if user else np.zeros(0, int),
-        sweep=user + self_instruct,
-        sweep_topic=topic_clusters(user + self_instruct, seed=seed) if user or self_instruct else np.zeros(0, int),
-        self_instruct=self_instruct,
+    users = benign[~benign["file"].isin(NOT_FOR_USERS)]
+    if users.empty:
+        raise ValueError(f"the corpus has no {split!r} prompts for ordinary users (benign/ files other than "
+                         f"{', '.join(NOT_FOR_USERS)}); add such files under the corpus folder")
+    user = users["text"].tolist()
+    own = rows[rows["file"].isin(SELF_INSTRUCT)]
+    sweep, vectors = user + own["text"].tolist(), tfidf(user + own["text"].tolist())
+    code = [t for t in user if CODE_LIKE.search(t)]
+    codealpaca = _texts(rows, [CODEALPACA])
+    gsm8k, mmlu = _texts(rows, [GSM8K]), _meta_groups(rows, MMLU, "subject")
+    return Sources(
+        user=user, user_topic=clusters_of(vectors[: len(user)], seed=seed),
+        sweep=sweep, sweep_topic=clusters_of(vectors, seed=seed), sweep_vectors=vectors,
+        sweep_files=tuple(sorted(set(users["file"]) | set(own["file"]))),
+        generators={f: texts for f in GENERATORS if (texts := _texts(rows, [f]))},
+        self_instruct=own["text"].tolist(),
+        codealpaca=codealpaca, codealpaca_topic=topic_clusters(codealpaca, seed=seed),
+        code=code, code_topic=topic_clusters(code, seed=seed),
+        popular=_popular(rows, user, seed=seed),
         persona=_meta_groups(rows, PERSONA, "persona"),
         promptsource=_meta_groups(rows, PROMPTSOURCE, "template_id"),
-        gsm8k=_texts(rows, [GSM8K]), mmlu=_meta_groups(rows, MMLU, "subject"),
-        survey=_texts(rows, [SURVEY]), flan=_texts(rows, [FLAN]),
+        gsm8k=gsm8k, mmlu=mmlu, math=_math(gsm8k, mmlu),
+        survey=_texts(rows, [SURVEY]), flan=_texts(rows, [FLAN]), metaprompts=_texts(rows, [METAPROMPTS]),
     )
-    _require(sources, split=split)
-    return sources
-
-
-def _require(sources: Sources, *, split: str) -> None:
-    needs = [
-        (sources.user, "ordinary users", "benign/ files other than " + ", ".join(NOT_FOR_USERS)),
-        (sources.self_instruct, "self_instruct, mixed and fleet harvesters", ", ".join(SELF_INSTRUCT)),
-        (sources.persona, "persona_sweep harvesters", PERSONA),
-        (sources.promptsource, "promptsource_sweep harvesters", PROMPTSOURCE),
-        (sources.gsm8k or sources.mmlu, "students and eval runners", f"{GSM8K} or {MMLU}"),
-        (sources.survey, "survey writers", SURVEY),
-        (sources.flan, "enterprise, template_sweep and evasive accounts", FLAN),
-    ]
-    missing = [f"{files} (for {role})" for pool, role, files in needs if not pool]
-    if missing:
-        raise ValueError(f"the corpus has no {split!r} prompts from: {'; '.join(missing)}; "
-                         f"add those files under the corpus folder")

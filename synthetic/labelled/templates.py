@@ -72,7 +72,8 @@ def single_text_slot(template: str) -> bool:
     return is_fillable(template) and len(text_slots(template)) == 1
 
 
-def _clip(text: str, *, limit: int) -> str:
+def clip(text: str, *, limit: int) -> str:
+    """The text, stripped and cut at a word boundary to at most ``limit`` characters."""
     text = text.strip()
     if len(text) <= limit:
         return text
@@ -83,9 +84,9 @@ def _clip(text: str, *, limit: int) -> str:
 def slot_text(source: str, *, slot: str) -> str:
     """A slot filling cut from a source text: its first sentence, or a passage for long slots."""
     if slot in LONG_SLOTS:
-        return _clip(source, limit=LONG_CHARS)
+        return clip(source, limit=LONG_CHARS)
     first = re.split(r"(?<=[.!?])\s+|\n+", source.strip(), maxsplit=1)[0]
-    return _clip(first, limit=SHORT_CHARS)
+    return clip(first, limit=SHORT_CHARS)
 
 
 def render(template: str, sources: Sequence[str], *, options: Sequence[str]) -> str:
