@@ -44,8 +44,10 @@ def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame]
                 embedder: EmbedderOptions, cache_dir: str | Path, users: int = 200, seed: int = 0) -> dict:
     """The same accounts' traffic scored on its own day and amid another day's traffic.
 
-    Returns the largest score change, the 95th percentile of changes, and the accounts whose
-    ``flagged`` verdict flipped, over the probe accounts.
+    Returns, over the probe accounts, the largest score change, the 95th percentile of changes and
+    the accounts whose ``flagged`` verdict flipped; and the same for each account's own score and
+    verdict (before it inherits from a campaign), which separates what the account's own traffic
+    shows from what the day's campaigns add.
     """
     cache = Path(cache_dir)
     traffic, labels = pd.read_parquet(day[0]), day[1]
@@ -64,10 +66,18 @@ def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame]
     ids = sorted(probes)
     change = (alone.loc[ids, "score"] - amid.loc[ids, "score"]).abs()
     flips = alone.loc[ids, "flagged"] != amid.loc[ids, "flagged"]
+    own_change = (alone.loc[ids, "own_score"] - amid.loc[ids, "own_score"]).abs()
+    own_flips = _own_flagged(alone.loc[ids], detector) != _own_flagged(amid.loc[ids], detector)
     return {"accounts": len(ids), "score_change_max": float(change.max()),
             "score_change_p95": float(change.quantile(0.95)), "flips": int(flips.sum()),
+            "own_score_change_max": float(own_change.max()), "own_score_change_p95": float(own_change.quantile(0.95)),
+            "own_flips": int(own_flips.sum()),
             "flipped": sorted(np.asarray(ids)[flips.to_numpy()].tolist())[:20],
             "largest_change": change.sort_values(ascending=False).head(5).round(4).to_dict()}
+
+
+def _own_flagged(scored: pd.DataFrame, detector: Detector) -> pd.Series:
+    return (scored["own_score"] >= detector.threshold) & (scored["n_distinct"] >= detector.scoring.min_prompts)
 
 
 def short_batch(day: tuple[Path, pd.DataFrame], detector: Detector, *, embedder: EmbedderOptions,

@@ -111,9 +111,10 @@ def signals_of(scored) -> DaySignals:
     accounts.insert(1, "n_distinct", scored.features.n_distinct)
     accounts.insert(2, "campaign", scored.campaign_of.astype(np.int64))
     accounts.insert(3, "campaign_id", campaign_ids[scored.campaign_of].astype(str))
+    accounts["popular"] = scored.features.popular_share
     if scored.campaign_features is None:
         campaigns = pd.DataFrame(columns=["campaign", "campaign_id", "n_accounts", "n_distinct", *FEATURES,
-                                          *TIE_COLUMNS])
+                                          "popular", *TIE_COLUMNS])
     else:
         campaigns = pd.DataFrame(scored.campaign_features.values, columns=list(FEATURES))
         campaigns.insert(0, "campaign", np.arange(len(campaigns)))
@@ -121,6 +122,7 @@ def signals_of(scored) -> DaySignals:
         campaigns.insert(2, "n_accounts", np.bincount(scored.campaign_of[scored.campaign_of >= 0],
                                                       minlength=len(campaigns)))
         campaigns.insert(3, "n_distinct", scored.campaign_features.n_distinct)
+        campaigns["popular"] = scored.campaign_features.popular_share
         tie = scored.campaign_evidence
         for name in TIE_COLUMNS:
             campaigns[name] = getattr(tie, name)
@@ -142,7 +144,7 @@ def rescore(signals: DaySignals, model: ScoringModel, *, threshold: float, campa
     pooled_flagged = np.zeros(len(out), dtype=bool)
     if len(camps):
         values = campaign_values(camps[list(FEATURES)].to_numpy(float), camps["exchange"].to_numpy(float),
-                                 content=model.combiner.logit)
+                                 camps["popular"].to_numpy(float), content=model.combiner.logit)
         score = model.campaign_combiner.score(values)
         flagged = ((score >= campaign_threshold) & (camps["n_distinct"].to_numpy() >= min_prompts)
                    & (camps["exchange"].to_numpy(float) < max_exchange))

@@ -198,7 +198,8 @@ def evaluate_suite(*, simulate: SimulateOptions, detector: Detector, embedder: E
     itself (its reference, combiners and thresholds: what the daily job ships).
     """
     from evaluation.checks import another_day, short_batch
-    from evaluation.suite_report import flat_metrics, floor_table, fold_table, replace_section
+    from evaluation.suite_report import flat_metrics, floor_table, fold_table
+    from files.sections import write_section
 
     tune = suite_days(simulate, suite.tune_seeds, split="tune", detector=detector, embedder=embedder,
                       cache_dir=cache_dir)
@@ -222,8 +223,6 @@ def evaluate_suite(*, simulate: SimulateOptions, detector: Detector, embedder: E
     with atomic_path(out / "suite.md") as tmp:
         tmp.write_text(table + "\n\n" + fold_table(result, seeds=suite.seeds) + "\n")
     if readme is not None:
-        text = replace_section(readme, "evaluation", table)
-        with atomic_path(readme) as tmp:
-            tmp.write_text(text)
+        write_section(readme, "evaluation", table)
     log.info("\n%s", table)
     return metrics

@@ -1,15 +1,13 @@
 """The suite's results as a user reads them: the worst-case table beside the floors, every fold, flat metrics.
 
 :func:`floor_table` is the README's evaluation table (``scripts/evaluate.py eval.readme=true``
-writes it between the README's ``evaluation`` markers); :func:`fold_table` lists every
+writes it between the README's ``evaluation`` markers, :func:`files.sections.write_section`); :func:`fold_table` lists every
 leave-one-out fold per seed; :func:`flat_metrics` are the names a sweep may optimise.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 
@@ -82,6 +80,11 @@ def floor_table(result: dict, checks: dict | None, *, seeds: list[int]) -> str:
         rows.append(_row(f"same traffic on another day: largest score change ({day['accounts']} accounts)",
                          day["score_change_p95"], day["score_change_max"], "score_change_max", mean_label="p95"))
         rows.append(_row("same traffic on another day: verdict flips", math.nan, day["flips"], "flips", integer=True))
+        if "own_flips" in day:
+            rows.append(_row("same traffic on another day: own score change (before campaigns)",
+                             day["own_score_change_p95"], day["own_score_change_max"], None, mean_label="p95"))
+            rows.append(_row("same traffic on another day: own verdict flips (before campaigns)", math.nan,
+                             day["own_flips"], None, integer=True))
         batches = checks["short_batch"]
         hours = batches[0]["hours"]
         users = [b["users_flagged"] for b in batches]
@@ -134,17 +137,3 @@ def fold_table(result: dict, *, seeds: list[int]) -> str:
               line("`flagged` benign FPR", result["full"], "flagged_fpr"),
               line("`flagged` hard-negative FPR", result["full"], "flagged_hard_negative_fpr")]
     return "\n".join(lines)
-
-
-def replace_section(path: Path, name: str, text: str) -> str:
-    """``path``'s text with what lies between ``<!-- name:begin -->`` and ``<!-- name:end -->`` replaced.
-
-    Raises:
-        ValueError: the file lacks the two markers.
-    """
-    body = path.read_text()
-    pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)", re.S)
-    if not pattern.search(body):
-        raise ValueError(f"{path}: no <!-- {name}:begin --> ... <!-- {name}:end --> markers; add them where "
-                         "the table belongs")
-    return pattern.sub(lambda m: m.group(1) + text.rstrip() + "\n" + m.group(2), body, count=1)

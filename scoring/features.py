@@ -26,11 +26,15 @@ weighs them; the reason names the ones that carried an account.
 - **repeats**: ``log(prompts / distinct prompts)``; people retry, pipelines rarely do.
 - **novelty**: the mean surprisal of the account's subjects under the benign
   reference, in nats above a uniform spread: traffic that ordinary users seldom send.
-- **popular**: share of its prompts that many accounts send ("tell me a joke").
 - **vocabulary**: Herdan's ``log V / log N`` over the content words of its distinct prompts
   (``V`` distinct, ``N`` in all): a pipeline that recombines the texts of its own business
   keeps reusing their words; a sweep keeps bringing new ones.
 - **volume**: ``log`` distinct prompts, the evidence the rest stands on.
+
+How many *other* accounts send a prompt (its reach) depends on who else wrote that day, so
+the share of an account's prompts that many accounts send (``popular_share``) is kept as
+evidence and as a campaign feature, never as an account feature: the same account would
+otherwise score differently amid another day's traffic.
 """
 
 from __future__ import annotations
@@ -47,14 +51,13 @@ from scoring.tokens import TokenStore
 from scoring.topic_text import generic_words
 
 FEATURES: tuple[str, ...] = ("volume", "breadth_domains", "breadth_subjects", "breadth_within", "templating",
-                             "task_breadth", "top_template", "sequence", "repeats", "novelty", "popular",
-                             "vocabulary")
+                             "task_breadth", "top_template", "sequence", "repeats", "novelty", "vocabulary")
 # The direction each feature may move the score in (+1 raise, -1 lower, 0 either; see
 # scoring.combiner.fit_combiner): breadth and novelty are never evidence of an ordinary user, and
-# sessions on one subject, retries and popular prompts never evidence of a generator.
+# sessions on one subject and retries never evidence of a generator.
 DIRECTION: dict[str, int] = {"volume": 1, "breadth_domains": 1, "breadth_subjects": 1, "breadth_within": 1,
                              "templating": 0, "task_breadth": 1, "top_template": 0, "sequence": -1,
-                             "repeats": -1, "novelty": 1, "popular": -1, "vocabulary": 1}
+                             "repeats": -1, "novelty": 1, "vocabulary": 1}
 # A campaign is judged on three things: how harvest-like its pooled prompts are as one account
 # (``content``, the account combiner's logit), how exchangeable its members are (``exchange``,
 # scoring.campaigns.self_link_excess: people keep to their own prompts, a stream's accounts do not),
@@ -72,6 +75,8 @@ class Features:
         n_prompts, n_distinct: per account.
         domains, subjects: coarse and fine cells touched.
         diversity: effective number of fine cells (``1 / λ``, the confidence bound) per account.
+        popular_share: share of each owner's distinct prompts that many accounts send (evidence
+            only: it depends on the rest of the day).
     """
 
     values: np.ndarray
@@ -80,6 +85,7 @@ class Features:
     domains: np.ndarray
     subjects: np.ndarray
     diversity: np.ndarray
+    popular_share: np.ndarray
 
     def column(self, name: str) -> np.ndarray:
         """One feature for every account."""
@@ -134,10 +140,10 @@ def account_features(nodes: Nodes, cell: np.ndarray, *, reference: Reference, gr
     values = np.column_stack([
         np.log(np.maximum(n, 1.0)), breadth_domains, breadth_subjects, breadth_within, groups.templating,
         np.log1p(groups.effective_templates), groups.top_share, sequence,
-        np.log(np.maximum(rows, 1.0) / np.maximum(n, 1.0)), novelty, popular_share, vocabulary,
+        np.log(np.maximum(rows, 1.0) / np.maximum(n, 1.0)), novelty, vocabulary,
     ])
     return Features(values=values, n_prompts=rows.astype(np.int64), n_distinct=n.astype(np.int64),
-                    domains=coarse_touched, subjects=fine_touched, diversity=diversity)
+                    domains=coarse_touched, subjects=fine_touched, diversity=diversity, popular_share=popular_share)
 
 
 def _same_cell_pairs(owner: np.ndarray, cell: np.ndarray, n_owners: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,12 +187,13 @@ def _sequence(nodes: Nodes, domain: np.ndarray, traffic: Traffic, expected: np.n
     return (hits - pairs * expected) / (pairs + 10.0)
 
 
-def campaign_values(pooled: np.ndarray, exchange: np.ndarray, *, content) -> np.ndarray:
+def campaign_values(pooled: np.ndarray, exchange: np.ndarray, popular: np.ndarray, *, content) -> np.ndarray:
     """(campaigns × :data:`CAMPAIGN_FEATURES`) from the pools' account features (rows of :data:`FEATURES`),
-    the members' exchangeability, and ``content``: feature rows -> the account combiner's logit."""
+    the members' exchangeability, the pools' popular shares, and ``content``: feature rows -> the
+    account combiner's logit."""
     pooled = np.asarray(pooled, dtype=np.float64).reshape(-1, len(FEATURES))
     return np.column_stack([content(pooled), np.nan_to_num(np.asarray(exchange, dtype=np.float64), nan=0.0),
-                            pooled[:, FEATURES.index("popular")]])
+                            np.asarray(popular, dtype=np.float64)])
 
 
 def vocabulary_richness(store: TokenStore, nodes: Nodes, *, batch_nodes: int = 1 << 20) -> np.ndarray:

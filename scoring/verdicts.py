@@ -32,7 +32,6 @@ _RAISED = {
     "sequence": ("consecutive prompts stay on one domain", "consecutive prompts jump between domains"),
     "repeats": ("many retries", "no retries or edits"),
     "novelty": ("subjects ordinary users seldom ask about", "subjects ordinary users often ask about"),
-    "popular": ("prompts many accounts send", "no prompt many accounts send"),
     "vocabulary": ("new words in prompt after prompt", "the same words again and again"),
 }
 MIN_EVIDENCE = 0.25  # a feature's share of the logit (nats) that a reason names
@@ -110,7 +109,7 @@ def feature_columns(features: Features, groups: TemplateGroups) -> dict[str, np.
         "sequence": np.round(f("sequence"), 4),
         "repeats": np.round(f("repeats"), 4),
         "novelty": np.round(f("novelty"), 4),
-        "popular_share": np.round(f("popular"), 4),
+        "popular_share": np.round(features.popular_share, 4),
     }
 
 

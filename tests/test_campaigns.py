@@ -205,7 +205,7 @@ def test_rescore_inherits_the_campaign_score():
                                         "campaign": [0, 0, -1], "campaign_id": ["c1", "c1", ""]}), rows], axis=1)
     pooled = pd.DataFrame(0.0, index=[0], columns=features).assign(breadth_subjects=2.0)
     campaigns = pd.concat([pd.DataFrame({"campaign": [0], "campaign_id": ["c1"], "n_accounts": [2],
-                                         "n_distinct": [40], "exchange": [0.0]}), pooled], axis=1)
+                                         "n_distinct": [40], "exchange": [0.0], "popular": [0.0]}), pooled], axis=1)
     scored = rescore(DaySignals(accounts, campaigns), model, threshold=0.5, campaign_threshold=0.5,
                      min_prompts=30, max_exchange=1.5).set_index("account_id")
     assert scored.loc["fleet-1", "own_score"] < 0.1 and scored.loc["fleet-1", "score"] > 0.99

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from evaluation.suite import SuiteOptions
-from evaluation.suite_report import flat_metrics, floor_table, replace_section
+from evaluation.suite_report import flat_metrics, floor_table
+from files.sections import replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "prompts"
@@ -30,7 +31,8 @@ def result():
 
 
 def test_the_worst_case_table_names_the_worst_fold_and_marks_each_floor():
-    checks = {"another_day": {"accounts": 400, "score_change_max": 0.02, "score_change_p95": 0.001, "flips": 0},
+    checks = {"another_day": {"accounts": 400, "score_change_max": 0.02, "score_change_p95": 0.001, "flips": 0,
+                              "own_score_change_max": 0.01, "own_score_change_p95": 0.0, "own_flips": 0},
               "short_batch": [{"hours": 2.0, "users_flagged": 0.004, "hard_negatives_flagged": 0}]}
     table = floor_table(result(), checks, seeds=[0, 1])
     lines = {line.split(" | ")[0].lstrip("| "): line for line in table.splitlines()}
@@ -40,6 +42,7 @@ def test_the_worst_case_table_names_the_worst_fold_and_marks_each_floor():
     hard = next(line for name, line in lines.items() if "hard-negative" in name)
     assert "3.00%" in hard and hard.endswith("✗ |"), "3% of hard negatives flagged breaks the 2% floor"
     assert "verdict flips" in table and "first 2 h scored alone" in table
+    assert "own verdict flips (before campaigns)" in table, "the table separates own scores from campaigns"
     metrics = flat_metrics(result(), checks)
     assert metrics["suite/loo/strategy_tpr_worst"] == 0.5 and metrics["suite/another_day/flips"] == 0
 

@@ -2,6 +2,7 @@
 
     python tools/benchmark.py --out outputs/benchmark.json                # 3,000 prompts per section
     python tools/benchmark.py --n-prompts 0 --out outputs/benchmark.md    # the whole corpora
+    python tools/benchmark.py --readme                                    # ... and write README's table
 
 Sections (each on the same prompts and the same precomputed vectors for every method):
 
@@ -43,6 +44,7 @@ from benchmark.measure import measure
 from benchmark.report import markdown_table
 from benchmark.sections import embedding_section, grouping_section, topics_section
 from files.atomic import atomic_path
+from files.sections import write_section
 from scoring.model import load_scoring_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="time each grouping method this many times and keep its fastest run (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the results here: .md for markdown, anything else JSON")
+    parser.add_argument("--readme", action="store_true",
+                        help="also write the tables into README.md between its benchmark markers")
     args = parser.parse_args(argv)
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     if args.skip - set(PEERS):
@@ -117,13 +121,14 @@ def run(args: argparse.Namespace) -> dict:
     return {"data": data, "notes": notes, "sections": sections, "markdown": render(data, notes, sections)}
 
 
-def render(data: dict, notes: list[str], sections: dict) -> str:
-    """The report as markdown: one table per section, each headed by what it ran on."""
+def render(data: dict, notes: list[str], sections: dict, *, header: bool = True) -> str:
+    """The report as markdown: one table per section, each headed by what it ran on (``header``: first
+    a line naming the time and machine, which the README's copy leaves out)."""
     parts = [f"Benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {platform.processor() or platform.machine()}, "
-             f"Python {platform.python_version()}."]
+             f"Python {platform.python_version()}."] if header else []
     parts += [f"> {note}" for note in notes]
     for name, rows in sections.items():
-        parts += [f"### {name}", f"Data: {data[name]}.", markdown_table(rows)]
+        parts += [f"**{name}**" if not header else f"### {name}", f"Data: {data[name]}.", markdown_table(rows)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -139,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         with atomic_path(out) as tmp:
             text = result["markdown"] if out.suffix.lower() == ".md" else json.dumps(result, indent=2, default=str)
             tmp.write_text(text, encoding="utf-8")
+    if args.readme:
+        write_section(REPO / "README.md", "benchmark",
+                      render(result["data"], result["notes"], result["sections"], header=False))
     return 0
 
 
