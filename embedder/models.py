@@ -13,18 +13,56 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
+import io
 import json
+import logging
 import math
 import os
 import pathlib
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from embedder.device import resolve_device, resolve_precision
 from embedder.options import MODELS, EmbedderOptions
 from files.atomic import atomic_path
+
+log = logging.getLogger(__name__)
+
+_CHATTY = ("transformers", "model2vec", "skeletoken", "sentence_transformers", "tokenizers", "huggingface_hub", "torch")
+
+
+@contextlib.contextmanager
+def quiet_libraries() -> Iterator[None]:
+    """Hold the model libraries to errors while a model loads or is built.
+
+    Their INFO lines, load reports (an unused ``position_ids`` buffer), padding-token notes and
+    progress bars say nothing a user of this tool can act on; a real failure still raises. The
+    bars write to ``sys.stderr``, which is set aside meanwhile (logging handlers keep the stream
+    they were made with, so this tool's own lines still show).
+    """
+    saved = {name: logging.getLogger(name).level for name in _CHATTY}
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        verbosity = transformers_logging.get_verbosity()
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
+    except ImportError:
+        transformers_logging = None
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+        if transformers_logging is not None:
+            transformers_logging.set_verbosity(verbosity)
+            transformers_logging.enable_progress_bar()
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -96,16 +134,17 @@ def load_model(options: EmbedderOptions) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     cache_root = pathlib.Path(options.cache_dir).expanduser() if options.cache_dir is not None else default_cache_dir()
-    if options.name == "minilm":
-        source = minilm_path()
-        model = SentenceTransformer(str(source), device=device)
-        if options.max_seq_length is not None:
-            model.max_seq_length = options.max_seq_length
-    else:
-        from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    with quiet_libraries():
+        if options.name == "minilm":
+            source = minilm_path()
+            model = SentenceTransformer(str(source), device=device)
+            if options.max_seq_length is not None:
+                model.max_seq_length = options.max_seq_length
+        else:
+            from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
-        source = _ensure_static_model(static_model_dir(cache_root, options.static_dims), options.static_dims)
-        model = SentenceTransformer(modules=[StaticEmbedding.from_model2vec(str(source))], device=device)
+            source = _ensure_static_model(static_model_dir(cache_root, options.static_dims), options.static_dims)
+            model = SentenceTransformer(modules=[StaticEmbedding.from_model2vec(str(source))], device=device)
     if cast == "float16":
         # sentence-transformers' documented way to run in half precision (its "Speeding up Inference" page).
         model.half()
@@ -168,6 +207,9 @@ def _ensure_static_model(target: pathlib.Path, static_dims: int) -> pathlib.Path
         if target.exists():  # no marker: not ours or damaged by hand; rebuild rather than trust it
             shutil.rmtree(target)
         building = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
+        log.info("building the static embedding model from MiniLM: once, from seconds to a few minutes; "
+                    "later runs load it from %s", target)
+        started = time.monotonic()
         try:
             _distill_static(building, static_dims)
             try:
@@ -175,6 +217,7 @@ def _ensure_static_model(target: pathlib.Path, static_dims: int) -> pathlib.Path
             except OSError:
                 if not (target / _MARKER).is_file():
                     raise
+            log.info("static embedding model built in %.0f s", time.monotonic() - started)
         finally:
             shutil.rmtree(building, ignore_errors=True)
     return target

@@ -23,11 +23,13 @@ class RejectedLog:
     def __init__(self, path: str | os.PathLike, *, source: str) -> None:
         self.path = Path(path)
         self.source = source
-        self._tmp = self.path.with_name(f".{self.path.name}.tmp")
+        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         self._fh: IO[str] | None = open(self._tmp, "w", encoding="utf-8")
+        self.examples: dict[str, dict] = {}  # the first record of each reason, for messages
 
     def __call__(self, bad: RejectedRow) -> None:
         record = {"file": self.source, "row": bad.row, "reason": bad.reason, "detail": bad.detail, "account_id": bad.account_id}
+        self.examples.setdefault(bad.reason, record)
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def commit(self) -> Path:

@@ -1,7 +1,10 @@
 """Tables and JSON written atomically (see :mod:`files.atomic`).
 
 A crash or Ctrl-C at any point leaves either the complete new file or no file,
-never a truncated one that looks complete.
+never a truncated one that looks complete. In CSV, a text cell that a spreadsheet
+would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return: an account named ``=HYPERLINK(...)``, a template that begins so) is prefixed
+with ``'``, as OWASP advises; Parquet keeps every value as it is.
 """
 
 from __future__ import annotations
@@ -22,8 +25,27 @@ def write_json(data: dict, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""How a cell that a spreadsheet would evaluate begins."""
+
+
+def inert_for_spreadsheets(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that starts like a formula prefixed with ``'``."""
+    out = table.copy(deep=False)
+    for name in out.columns:
+        column = out[name]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            text = column.astype(object)
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy(bool)
+            if risky.any():
+                text = text.copy()
+                text[risky] = "'" + text[risky]
+                out[name] = text
+    return out
+
+
 def write_table(table: pd.DataFrame, folder: str | os.PathLike, stem: str) -> list[Path]:
-    """Write ``<stem>.parquet`` and ``<stem>.csv``, each atomically."""
+    """Write ``<stem>.parquet`` and ``<stem>.csv`` (its formula-like cells made inert), each atomically."""
     folder = Path(folder)
     written = []
     for suffix in (".parquet", ".csv"):
@@ -32,6 +54,6 @@ def write_table(table: pd.DataFrame, folder: str | os.PathLike, stem: str) -> li
             if suffix == ".parquet":
                 table.to_parquet(tmp, index=False)
             else:
-                table.to_csv(tmp, index=False)
+                inert_for_spreadsheets(table).to_csv(tmp, index=False)
         written.append(target)
     return written

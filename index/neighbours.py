@@ -8,8 +8,10 @@ largest 4-bit fast-scan PQ codes re-ranked on 8-bit ones (:func:`resolve_factory
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+import re
 from pathlib import Path
 
 import faiss
@@ -42,6 +44,34 @@ def resolve_factory(options: IndexOptions, n_vectors: int, *, dim: int | None = 
         return f"IVF{int(2 * math.sqrt(n_vectors))},PQ64x4fs,Refine(SQ8)"
     nlist = int(4 * math.sqrt(n_vectors))
     return f"IVF{nlist},SQ8"
+
+
+def check_factory(options: IndexOptions, *, dim: int) -> None:
+    """Refuse, before any work, a factory string faiss cannot build (``auto`` always can).
+
+    Raises:
+        ValueError: naming ``index.factory`` and faiss's complaint.
+    """
+    if options.factory == AUTO:
+        return
+    try:
+        faiss.index_factory(dim, options.factory, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as err:
+        why = str(err).strip().splitlines()[-1].split(": ", 1)[-1] if str(err).strip() else "unknown error"
+        raise ValueError(f"index.factory={options.factory!r} is not a faiss factory string faiss can build "
+                         f"for {dim}-d vectors ({why}); use index=auto, or a string such as 'IVF1024,SQ8' or "
+                         f"'HNSW32,Flat'") from None
+
+
+def trainable_factory(options: IndexOptions, factory: str, n_vectors: int, *, dim: int | None = None) -> str:
+    """``factory``, or the ``auto`` choice where ``factory`` cannot train on ``n_vectors`` vectors
+    (an IVF with more lists than vectors, a PQ with more centroids than vectors)."""
+    lists = [int(m) for m in re.findall(r"IVF(\d+)", factory)]
+    pq_bits = [int(m.group(1) or 8) for m in re.finditer(r"PQ\d+(?:x(\d+))?", factory)]
+    needs = max([*lists, *(2 ** b for b in pq_bits), 1])
+    if n_vectors >= needs:
+        return factory
+    return resolve_factory(dataclasses.replace(options, factory=AUTO), n_vectors, dim=dim)
 
 
 def build_index(
@@ -136,23 +166,28 @@ def search(
 
 
 def self_knn(
-    index: faiss.Index, vectors: np.ndarray, *, k: int, batch_size: int = 16_384
+    index: faiss.Index, vectors: np.ndarray, *, k: int, batch_size: int = 16_384, progress: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest *other* vectors of each indexed vector (itself removed).
 
     ``vectors`` must be the indexed vectors in id order (an array or a
     :class:`index.vector_file.VectorFile`). Exact duplicates of a
     vector are kept as neighbours; only the query's own id is dropped.
+    ``progress`` shows a bar over the prompts searched.
     """
+    from tqdm.auto import tqdm
+
     n = len(vectors)
     width = max(1, min(k + 1, index.ntotal)) - 1
     sims = np.empty((n, width), dtype=np.float32)
     ids = np.empty((n, width), dtype=np.int64)
     # One batch at a time, so only the (n, k) results are ever held for the whole day.
-    for start in range(0, n, batch_size):
-        stop = min(n, start + batch_size)
-        s, j = search(index, vectors[start:stop], k=k + 1, batch_size=batch_size)
-        sims[start:stop], ids[start:stop] = drop_own(s, j, np.arange(start, stop))
+    with tqdm(total=n, desc="neighbours", unit=" prompts", disable=not progress, dynamic_ncols=True) as bar:
+        for start in range(0, n, batch_size):
+            stop = min(n, start + batch_size)
+            s, j = search(index, vectors[start:stop], k=k + 1, batch_size=batch_size)
+            sims[start:stop], ids[start:stop] = drop_own(s, j, np.arange(start, stop))
+            bar.update(stop - start)
     return sims, ids
 
 

@@ -42,6 +42,18 @@ class Day:
     rejected: Counter = field(default_factory=Counter)
 
 
+class NothingToScore(ValueError):
+    """The day holds fewer than 2 distinct valid prompts, so no account can be compared with any other.
+
+    Attributes:
+        day: what was read (its row counts and rejections say why).
+    """
+
+    def __init__(self, day: Day) -> None:
+        super().__init__("the day has fewer than 2 distinct valid prompts: nothing to score")
+        self.day = day
+
+
 class _Accumulator:
     """Growing per-row and per-prompt state while the file streams past.
 
@@ -160,6 +172,7 @@ def ingest(
     dim: int,
     reject: Callable[[Rejected], None],
     progress: bool = True,
+    total: int | None = None,
     vectors_in_memory_max: int = 1_000_000,
     spill_dir: str | None = None,
 ) -> Day:
@@ -171,6 +184,7 @@ def ingest(
         dim: embedding dimension (for an empty day).
         reject: called with every row that cannot be used.
         progress: show a progress bar over rows.
+        total: about how many rows the file holds (the bar's total), if known.
         vectors_in_memory_max: a day with more distinct prompts keeps its vectors in a temporary
             file (:class:`index.vector_file.VectorFile`) instead of one in-memory array.
         spill_dir: folder for the temporary files (default: the system's temporary folder).
@@ -183,14 +197,18 @@ def ingest(
         rejected[bad.reason] += 1
         reject(bad)
 
-    with tqdm(desc="rows", unit=" rows", disable=not progress) as bar:
+    with tqdm(desc="read and embed", unit=" rows", total=total, disable=not progress, dynamic_ncols=True) as bar:
         for chunk, bad_rows in chunks:
             for bad in bad_rows:
                 count_and_reject(bad)
             acc.add(chunk, embed, count_and_reject)
             n = len(chunk.prompt) + len(bad_rows)
             rows_read += n
+            if bar.total is not None and rows_read > bar.total:  # a line count undercounts multi-line CSV rows
+                bar.total = rows_read
             bar.update(n)
+        bar.total = rows_read  # the line count was an estimate
+        bar.refresh()
     day = acc.finish(dim)
     day.rows_read, day.rejected = rows_read, rejected
     return day

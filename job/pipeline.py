@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from embedder import Embedder
-from index.neighbours import build_index, exact_knn, recall_at_k, resolve_factory, self_knn
+from index.neighbours import build_index, exact_knn, recall_at_k, resolve_factory, self_knn, trainable_factory
 from index.options import IndexOptions
 from job.campaigns import AccountStage, campaigns_frame, link_accounts, membership, pool_campaigns
-from job.ingest import Day, ingest
+from job.ingest import Day, NothingToScore, ingest
 from job.stage_timer import StageTimer
 from job.topic_cells import TopicVectors, day_reference
 from scoring.campaign_verdicts import CampaignEvidence, apply_campaigns
@@ -32,7 +32,7 @@ from scoring.popularity import prompt_reach
 from scoring.reference import Reference
 from scoring.templating import TemplateGroups, mine_templates
 from scoring.verdicts import judge, verdict_table
-from traffic.read import InputOptions, Rejected, read_traffic
+from traffic.read import InputOptions, Rejected, count_rows, read_traffic
 
 log = logging.getLogger(__name__)
 
@@ -114,16 +114,18 @@ def score_traffic(source: InputOptions, detector: Detector, *, reject: Callable[
         detector: the embedders and the options of every stage.
         reject: called with every row that cannot be used.
         timer: records each stage's wall time and peak memory.
-        progress: show a progress bar over rows.
+        progress: show progress bars (rows read; the neighbour search).
 
     Raises:
         traffic.read.InputError: the file or a required column is missing.
+        job.ingest.NothingToScore: fewer than 2 distinct valid prompts (the day rides on it).
     """
     main = detector.models.main
     with timer("read_embed"):
         day = ingest(read_traffic(source), embed=main.encode, dim=main.dim, reject=reject, progress=progress,
+                     total=count_rows(source) if progress else None,
                      vectors_in_memory_max=detector.index.vectors_in_memory_max)
-    return day, score_day(day, detector, timer=timer)
+    return day, score_day(day, detector, timer=timer, progress=progress)
 
 
 @dataclass(frozen=True)
@@ -150,18 +152,22 @@ class Structure:
     index_recall: dict | None
 
 
-def find_structure(day: Day, detector: Detector, *, timer: StageTimer) -> Structure:
-    """The day's neighbours, reach and templates (see the scoring package for each)."""
+def find_structure(day: Day, detector: Detector, *, timer: StageTimer, progress: bool = False) -> Structure:
+    """The day's neighbours, reach and templates (see the scoring package for each).
+
+    Raises:
+        job.ingest.NothingToScore: fewer than 2 distinct valid prompts.
+    """
     scoring, index, models = detector.scoring, detector.index, detector.models
     n_uids = len(day.vectors)
     if n_uids < 2:
-        raise ValueError("the day has fewer than 2 distinct valid prompts: nothing to score")
+        raise NothingToScore(day)
     nodes = Nodes.of_rows(day.row_account, day.row_uid, n_owners=len(day.accounts), n_uids=n_uids)
     # Neighbours across all accounts, and each prompt's reach.
     with timer("index"):
         factory, reach, nn_ids, recall = _neighbours(day, nodes, index=index,
                                                      duplicate_similarity=models.duplicate_similarity,
-                                                     seed=scoring.seed)
+                                                     seed=scoring.seed, progress=progress)
     # Templates within each account.
     with timer("templates"):
         popular = reach >= scoring.templates.popular_accounts
@@ -172,9 +178,9 @@ def find_structure(day: Day, detector: Detector, *, timer: StageTimer) -> Struct
                      index_factory=factory, index_recall=recall)
 
 
-def score_day(day: Day, detector: Detector, *, timer: StageTimer) -> Scored:
+def score_day(day: Day, detector: Detector, *, timer: StageTimer, progress: bool = False) -> Scored:
     """Score every account of an ingested day, and every campaign of them."""
-    return score_structure(day, find_structure(day, detector, timer=timer), detector, timer=timer)
+    return score_structure(day, find_structure(day, detector, timer=timer, progress=progress), detector, timer=timer)
 
 
 def score_structure(day: Day, found: Structure, detector: Detector, *, timer: StageTimer) -> Scored:
@@ -245,13 +251,19 @@ def _seen(day: Day) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _neighbours(day: Day, nodes: Nodes, *, index: IndexOptions, duplicate_similarity: float,
-                seed: int) -> tuple[str, np.ndarray, np.ndarray, dict | None]:
+                seed: int, progress: bool = False) -> tuple[str, np.ndarray, np.ndarray, dict | None]:
     """The index factory used, each prompt's reach across all accounts, the day's neighbour ids
     (int32), and the index's recall on a sample when ``index.recall_sample`` asks for it."""
     n_uids = len(day.vectors)
     factory = resolve_factory(index, n_uids, dim=day.vectors.shape[1])
+    trainable = trainable_factory(index, factory, n_uids, dim=day.vectors.shape[1])
+    if trainable != factory:
+        log.warning("index.factory=%s needs more distinct prompts to train than this day's %s; "
+                    "this day uses %s instead", factory, f"{n_uids:,}", trainable)
+        factory = trainable
+        index = dataclasses.replace(index, factory=factory)
     day_index = build_index(day.vectors, options=index)
-    nn_sims, nn_ids = self_knn(day_index, day.vectors, k=min(index.k, n_uids - 1))
+    nn_sims, nn_ids = self_knn(day_index, day.vectors, k=min(index.k, n_uids - 1), progress=progress)
     del day_index  # the index is the largest thing a big day holds; nothing after this searches it
     # int32 ids (half the memory; every uid fits) are kept through the campaign stage.
     nn_ids = nn_ids.astype(np.int32)

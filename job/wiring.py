@@ -25,6 +25,15 @@ class ConfigError(ValueError):
     """A config key or value that no stage accepts; the message names the key and the fix."""
 
 
+def user_errors() -> tuple[type[Exception], ...]:
+    """The errors an entry point reports as one line and exit status 2: the user's input, config or
+    output folder is at fault, and the message says how to fix it."""
+    from files.output_folder import OutputError
+    from traffic.read import InputError
+
+    return InputError, ConfigError, OutputError
+
+
 def compose(config_name: str, overrides: list[str] | None = None) -> DictConfig:
     """``conf/<config_name>.yaml`` composed with command-line style overrides, outside ``@hydra.main``
     (for the tools and the tests: the shipped configuration, as the entry points see it)."""
@@ -73,33 +82,45 @@ def open_models(embedder, *, scoring) -> Models:
 
 
 def open_detector(embedder, *, index, scoring) -> Detector:
-    """The detector these options describe: its embedders and its fitted scoring model (``scoring.reference``)."""
+    """The detector these options describe: its embedders and its fitted scoring model (``scoring.reference``).
+
+    Raises:
+        ConfigError: the reference folder, or the index factory, cannot serve (checked before any traffic is read).
+    """
+    from index.neighbours import check_factory
+
     models = open_models(embedder, scoring=scoring)
     try:
+        check_factory(index, dim=models.main.dim)
         model = load_scoring_model(scoring.reference, encode=(models.topic or models.main).encode)
     except ValueError as err:
         raise ConfigError(str(err)) from None
     return Detector(models=models, model=model, index=index, scoring=scoring)
 
 
-def run_from_config(cfg: DictConfig, *, progress: bool = True) -> dict:
-    """Run the daily job described by a composed config; returns its summary."""
+def run_from_config(cfg: DictConfig, *, progress: bool = True, started: float | None = None) -> dict:
+    """Run the daily job described by a composed config; returns its summary.
+
+    Everything that can be checked without the model is checked first (the input file and its
+    columns, the output folder, no other run writing there), so a mistake costs no model load.
+    """
+    from files.output_folder import OutputFolder, check_output
     from job.daily import check_traffic, run_day
 
     options: DailyConfig = options_from(cfg, DailyConfig)
-    out = Path(options.output.dir)
     source = options.input
-    if source.path is None:
-        from synthetic.demo.day import write_demo_day
-
-        out.mkdir(parents=True, exist_ok=True)
-        source = dataclasses.replace(source, path=str(write_demo_day(out / "demo_traffic.parquet", options.demo)))
-    else:
-        # Fail on a missing file or column before the model loads (seconds) or anything is written.
+    if source.path is not None:
         check_traffic(source)
-    detector = open_detector(options.embedder, index=options.index, scoring=options.scoring)
-    return run_day(source, detector, output_dir=out, config=OmegaConf.to_container(cfg, resolve=True),
-                   progress=progress)
+    check_output(options.output.dir, inputs=(source.path,))
+    with OutputFolder(options.output.dir) as folder:
+        if source.path is None:
+            from synthetic.demo.day import write_demo_day
+
+            demo = write_demo_day(folder.staging / "demo_traffic.parquet", options.demo)
+            source = dataclasses.replace(source, path=str(demo))
+        detector = open_detector(options.embedder, index=options.index, scoring=options.scoring)
+        return run_day(source, detector, output_dir=folder, config=OmegaConf.to_container(cfg, resolve=True),
+                       progress=progress, started=started)
 
 
 def evaluate_from_config(cfg: DictConfig) -> dict[str, float]:

@@ -200,6 +200,23 @@ def save_reference(reference: Reference, path: str | Path) -> Path:
     return path
 
 
+def _degenerate(centroids: np.ndarray, *, dim: int) -> str | None:
+    """What makes a codebook unusable (wrong shape, non-finite, zero or repeated centroids), or None."""
+    if centroids.ndim != 2 or centroids.shape[1] != dim:
+        return f"have shape {centroids.shape}, not (cells, {dim})"
+    if len(centroids) < 2:
+        return f"number {len(centroids)}"
+    if not np.isfinite(centroids).all():
+        return "hold non-finite values"
+    norms = np.linalg.norm(centroids, axis=1)
+    if (norms < 0.5).any():
+        return f"include {int((norms < 0.5).sum())} of {len(centroids)} that are (near) zero"
+    distinct = len(np.unique(np.round(centroids / norms[:, None], 4), axis=0))
+    if distinct < len(centroids):
+        return f"include repeats ({distinct} distinct of {len(centroids)})"
+    return None
+
+
 def load_reference(path: str | Path) -> Reference:
     """Read a reference written by :func:`save_reference`.
 
@@ -216,6 +233,11 @@ def load_reference(path: str | Path) -> Reference:
             from None
     if header.get("format") != FORMAT or header.get("probe_words") != list(PROBE_WORDS):
         raise ValueError(f"{path}: a topic reference of another format; refit it with tools/fit_reference.py")
+    for name in ("coarse", "fine"):
+        problem = _degenerate(arrays[name], dim=arrays["probes"].shape[1])
+        if problem:
+            raise ValueError(f"{path}: its {name} topic cells {problem}, so every prompt would land in the "
+                             f"same few cells; refit it with tools/fit_reference.py")
     return Reference(coarse=arrays["coarse"], fine=arrays["fine"], n_fine=int(header["n_fine"]),
                      benign_share=arrays["benign_share"], typical=header["typical"], probes=arrays["probes"],
                      model=header["model"], fitted_on=header.get("fitted_on", ""))

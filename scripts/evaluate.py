@@ -13,8 +13,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from job.wiring import ConfigError, evaluate_from_config, register_configs
-from traffic.read import InputError
+from job.wiring import evaluate_from_config, register_configs, user_errors
 
 register_configs()
 
@@ -23,9 +22,12 @@ register_configs()
 def main(cfg: DictConfig) -> float:
     try:
         metrics = evaluate_from_config(cfg)
-    except (InputError, ConfigError) as err:
+    except user_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     name = cfg.eval.optimized_metric
     if name not in metrics:
         print(f"error: eval.optimized_metric={name!r} is not a metric of eval.mode={cfg.eval.mode}; "

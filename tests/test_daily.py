@@ -158,8 +158,20 @@ def test_an_interrupted_run_leaves_no_results(detector, demo, tmp_path, monkeypa
     monkeypatch.setattr(pipeline, "verdict_table", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(detector, demo[1], tmp_path / "out")
-    left = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert not (tmp_path / "out").exists()
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name not in ("out", ".out.lock"))
     assert left == [], f"an interrupted run left {left}"
+
+
+def test_an_interrupted_rerun_keeps_the_previous_results(detector, demo, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    run(detector, demo[1], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(pipeline, "verdict_table", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run(detector, demo[1], out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
 
 
 def test_a_rerun_replaces_results_whole(detector, demo, tmp_path):
@@ -170,3 +182,13 @@ def test_a_rerun_replaces_results_whole(detector, demo, tmp_path):
     run(detector, small, out)
     assert pd.read_parquet(out / "accounts.parquet")["n_prompts"].sum() == 2000
     assert pd.read_csv(out / "accounts.csv")["n_prompts"].sum() == 2000
+
+
+def test_a_day_of_one_harvester_alone_is_still_judged(detector, demo, tmp_path):
+    """The score reads the account's own traffic against the fixed reference, not against the day."""
+    frame = demo[0]
+    top = frame[frame["kind"] == "harvester"]["account_id"].value_counts().index[0]
+    path = tmp_path / "one.parquet"
+    frame[frame["account_id"] == top].drop(columns=["kind", "strategy"]).to_parquet(path, index=False)
+    summary = run(detector, path, tmp_path / "out")
+    assert summary["accounts_scored"] == 1 and summary["accounts_flagged"] == 1

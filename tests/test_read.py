@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -267,8 +269,184 @@ def test_file_that_is_not_really_parquet_fails_at_call_time(tmp_path: Path) -> N
         read_traffic(InputOptions(path=str(path)))
 
 
-def test_truncated_gzip_raises_input_error_naming_the_file(tmp_path: Path) -> None:
-    path = _write_jsonl(tmp_path / "day.jsonl.gz", ROWS * 50)
-    path.write_bytes(path.read_bytes()[:-40])
-    with pytest.raises(InputError, match=r"day\.jsonl\.gz: unreadable after line"):
-        _read_all(path)
+@pytest.mark.parametrize("name", ["day.jsonl.gz", "day.csv.gz"])
+def test_truncated_gzip_keeps_the_rows_before_the_break_and_rejects_the_rest(tmp_path: Path, name: str) -> None:
+    rows = [{**row, "prompt": f"{row['prompt']} {i}"} for i, row in enumerate(ROWS * 500)]
+    path = WRITERS[name](tmp_path / name, rows)
+    path.write_bytes(path.read_bytes()[:-200])
+    frame, rejected = _read_all(path)
+    assert 0 < len(frame) < len(rows)
+    assert frame["prompt"].tolist() == [row["prompt"] for row in rows[:len(frame)]]
+    assert [r.reason for r in rejected] == ["unreadable"]
+    assert "truncated" in rejected[0].detail and rejected[0].row == len(frame) + 1
+
+
+def test_a_corrupt_parquet_row_group_is_rejected_and_the_rest_is_read(tmp_path: Path) -> None:
+    rows = [{"account_id": f"acct-{i % 7}", "timestamp": T0 + i, "prompt": f"prompt {i} " + "x" * (i % 50)}
+            for i in range(3000)]
+    path = tmp_path / "day.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=500, compression="snappy")
+    meta = pq.ParquetFile(path).metadata.row_group(2).column(2)
+    raw = bytearray(path.read_bytes())
+    start = meta.data_page_offset
+    raw[start + 40:start + 2000] = bytes(1960)  # the third group's prompt pages
+    path.write_bytes(bytes(raw))
+    frame, rejected = _read_all(path)
+    assert {r.reason for r in rejected} == {"unreadable"}
+    lost = sorted(r.row for r in rejected)
+    assert lost == list(range(1001, lost[-1] + 1)) and len(lost) % 500 == 0  # whole row groups, from the third
+    assert len(frame) + len(lost) == 3000
+    assert frame["row"].max() == 3000  # the groups after the corrupt one were read
+
+
+def test_epoch_milliseconds_microseconds_and_nanoseconds_are_told_by_magnitude(tmp_path: Path) -> None:
+    for scale in (1, 1_000, 1_000_000, 1_000_000_000):
+        rows = [{**row, "timestamp": row["timestamp"] * scale} for row in ROWS]
+        for name in ("day.csv", "day.jsonl", "day.parquet"):
+            frame, rejected = _read_all(WRITERS[name](tmp_path / name, rows))
+            assert rejected == []
+            np.testing.assert_allclose(frame["timestamp"].to_numpy(), np.arange(T0, T0 + 10, dtype=float))
+
+
+def test_an_explicit_timestamp_unit_is_honoured_and_a_wrong_one_is_rejected_as_out_of_range(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "day.csv", [{**row, "timestamp": row["timestamp"] * 1000} for row in ROWS])
+    frame, _ = _read_all(path, timestamp_unit="ms")
+    assert frame["timestamp"].tolist() == [float(T0 + i) for i in range(10)]
+    chunks = list(read_traffic(InputOptions(path=str(path), timestamp_unit="s")))
+    rejected = [r for _, bad in chunks for r in bad]
+    assert [r.reason for r in rejected] == ["timestamp_out_of_range"] * 10
+    assert "input.timestamp_unit" in rejected[0].detail and "year 55" in rejected[0].detail
+
+
+@pytest.mark.parametrize("stamp", ["1970-01-02T00:00:00Z", "2100-01-01T00:00:00Z", -86400, 86400])
+def test_times_no_api_traffic_can_have_are_rejected_with_the_reason(tmp_path: Path, stamp) -> None:
+    rows = [*ROWS, {"account_id": "late", "timestamp": stamp, "prompt": "when is this"}]
+    frame, rejected = _read_all(_write_jsonl(tmp_path / "day.jsonl", rows))
+    assert len(frame) == 10
+    assert [(r.reason, r.account_id) for r in rejected] == [("timestamp_out_of_range", "late")]
+    assert "2000-01-01" in rejected[0].detail
+
+
+@pytest.mark.parametrize("sep", ["\t", ";", "|"])
+def test_a_tab_or_semicolon_separated_file_named_csv_reads_as_it_is(tmp_path: Path, sep: str) -> None:
+    path = tmp_path / "day.csv"
+    pd.DataFrame(ROWS).to_csv(path, index=False, sep=sep)
+    frame, rejected = _read_all(path)
+    assert rejected == [] and frame["prompt"].tolist() == [row["prompt"] for row in ROWS]
+
+
+def test_a_tsv_file_and_an_explicit_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "day.tsv"
+    pd.DataFrame(ROWS).to_csv(path, index=False, sep="\t")
+    assert len(_read_all(path)[0]) == 10
+    with pytest.raises(InputError, match="missing required column"):
+        read_traffic(InputOptions(path=str(path), delimiter=","))
+    with pytest.raises(ValueError, match="input.delimiter"):
+        InputOptions(path=str(path), delimiter="ab")
+
+
+def test_a_csv_prompt_longer_than_the_csv_module_default_is_judged_by_max_prompt_chars(tmp_path: Path) -> None:
+    long = "word " * 40_000  # 200,000 characters, over csv's default field limit of 131,072
+    path = _write_csv(tmp_path / "day.csv", [*ROWS, {"account_id": "big", "timestamp": T0, "prompt": long}])
+    frame, rejected = _read_all(path)
+    assert [(r.reason, r.account_id) for r in rejected] == [("prompt_too_long", "big")]
+    frame, rejected = _read_all(path, max_prompt_chars=300_000)
+    assert rejected == [] and frame["prompt"].iloc[-1] == long
+
+
+def test_chat_format_prompts_read_as_their_user_turns(tmp_path: Path) -> None:
+    rows = [{"account_id": "a", "timestamp": T0, "prompt": [{"role": "system", "content": "be brief"},
+                                                           {"role": "user", "content": "what is a monad"}]},
+            {"account_id": "b", "timestamp": T0, "prompt": [{"role": "user", "content": [
+                {"type": "text", "text": "describe this"}, {"type": "image_url", "image_url": {"url": "x"}}]}]},
+            {"account_id": "c", "timestamp": T0, "prompt": [{"role": "assistant", "content": "hi"}]},
+            {"account_id": "d", "timestamp": T0, "prompt": [1, 2]}]
+    frame, rejected = _read_all(_write_jsonl(tmp_path / "day.jsonl", rows))
+    assert frame["prompt"].tolist() == ["what is a monad", "describe this"]
+    assert [r.reason for r in rejected] == ["prompt_empty", "malformed_row"]
+    frame, rejected = _read_all(_write_parquet(tmp_path / "day.parquet", [rows[0], rows[2]]))
+    assert frame["prompt"].tolist() == ["what is a monad"] and [r.reason for r in rejected] == ["prompt_empty"]
+
+
+def test_a_json_array_file_is_refused_with_the_conversion(tmp_path: Path) -> None:
+    for text in (json.dumps(ROWS), json.dumps(ROWS, indent=2)):
+        path = tmp_path / "day.json"
+        path.write_text(text)
+        with pytest.raises(InputError, match=r"day\.json: one JSON array, not JSON Lines.*jq -c"):
+            read_traffic(InputOptions(path=str(path)))
+
+
+@pytest.mark.parametrize("column, values, message", [
+    ("account_id", [1.5] * 10, "account ids must be strings or integers"),
+    ("prompt", list(range(10)), "prompts must be text"),
+    ("timestamp", [True] * 10, "timestamps must be"),
+])
+def test_a_parquet_column_of_the_wrong_type_is_refused_before_reading(tmp_path: Path, column, values,
+                                                                       message) -> None:
+    rows = [{**row, column: value} for row, value in zip(ROWS, values)]
+    path = _write_parquet(tmp_path / "day.parquet", rows)
+    with pytest.raises(InputError, match=rf"day\.parquet: column '{column}' is .*{message}"):
+        read_traffic(InputOptions(path=str(path)))
+
+
+REASONS = {"account_missing", "prompt_missing", "prompt_empty", "prompt_too_long", "timestamp_invalid",
+           "timestamp_out_of_range", "undecodable_bytes", "malformed_row", "unreadable"}
+_VALUES = [None, "", " ", "a", "2026-11-27T10:00:00Z", "1795737600", 1795737600, 1795737600123, -5, 1.5, float("nan"),
+           True, [], {}, ["x"], [{"role": "user", "content": "hi"}], "\x00\x01", "\ud800", "=SUM(A1)", "x" * 30_000]
+
+
+def _outcome(path: Path, **options) -> str:
+    """Read the whole file: 'error' (a clean InputError), else 'rows' / 'rejected' / 'empty'; anything
+    else (a traceback) fails the test."""
+    try:
+        chunks = list(read_traffic(InputOptions(path=str(path), chunk_rows=7, **options)))
+    except InputError as err:
+        assert str(path.name) in str(err) and "\n" not in str(err)
+        return "error"
+    rows = sum(len(chunk) for chunk, _ in chunks)
+    rejected = [r for _, bad in chunks for r in bad]
+    assert {r.reason for r in rejected} <= REASONS and all(r.detail for r in rejected)
+    for chunk, _ in chunks:
+        assert np.isfinite(chunk.timestamp).all() and all(isinstance(p, str) and p for p in chunk.prompt)
+        assert all(isinstance(a, str) and a for a in chunk.account_id)
+    return "rows" if rows else ("rejected" if rejected else "empty")
+
+
+def test_fuzz_random_bytes_truncations_and_column_types_end_cleanly(tmp_path: Path) -> None:
+    rng = np.random.default_rng(20)
+    seen = set()
+    valid = {name: WRITERS[name](tmp_path / f"valid-{name}", ROWS * 20).read_bytes() for name in WRITERS}
+    for case in range(240):
+        name = sorted(WRITERS)[case % len(WRITERS)]
+        path = tmp_path / f"case{case}-{name}"
+        kind = case // len(WRITERS) % 4
+        if kind == 0:  # random bytes
+            path.write_bytes(rng.bytes(int(rng.integers(0, 3000))))
+        elif kind == 1:  # a valid file cut anywhere
+            data = valid[name]
+            path.write_bytes(data[: int(rng.integers(0, len(data)))])
+        elif kind == 2:  # a valid file with bytes flipped
+            data = bytearray(valid[name])
+            for at in rng.integers(0, len(data), size=int(rng.integers(1, 40))):
+                data[at] = int(rng.integers(0, 256))
+            path.write_bytes(bytes(data))
+        else:  # random values of random types in every column
+            rows = [{column: _VALUES[int(rng.integers(len(_VALUES)))] for column in ("account_id", "timestamp", "prompt")}
+                    for _ in range(int(rng.integers(1, 30)))]
+            if name == "day.parquet":
+                try:
+                    pq.write_table(pa.Table.from_pylist(rows), path)
+                except (pa.ArrowException, ValueError, UnicodeEncodeError):
+                    continue  # arrow cannot hold this mixture; no such file exists
+            elif name.startswith("day.jsonl"):
+                text = "".join(json.dumps(row) + "\n" for row in rows).encode("utf-8", "surrogatepass")
+                path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+            else:
+                out = io.StringIO()
+                writer = csv.writer(out)
+                writer.writerow(["account_id", "timestamp", "prompt"])
+                writer.writerows([[str(v) for v in row.values()] for row in rows])
+                text = out.getvalue().encode("utf-8", "surrogatepass")
+                path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+        seen.add(_outcome(path))
+    assert {"error", "rows", "rejected"} <= seen

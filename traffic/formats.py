@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import itertools
 import json
 import zlib
 from dataclasses import fields
@@ -42,19 +43,49 @@ def _require_columns(path: Path, found: list[str], columns: Columns) -> None:
 
 # --- Parquet -------------------------------------------------------------------------------
 
-def parquet_source(path: Path, *, columns: Columns, chunk_rows: int) -> Iterator[RawChunk]:
-    """Open a Parquet file and check its columns; return its raw chunks.
+def parquet_source(path: Path, *, columns: Columns, chunk_rows: int, **_) -> Iterator[RawChunk]:
+    """Open a Parquet file and check its columns and their types; return its raw chunks.
+
+    A row group that cannot be decoded (corrupt pages) is skipped: its rows come back as
+    ``unreadable`` rejections and the row groups after it are read.
 
     Raises:
-        InputError: The file is not readable Parquet or lacks a required column.
+        InputError: The file is not readable Parquet, lacks a required column, or a column's
+            type cannot hold what it must (float account ids, integer prompts).
     """
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({exc}); "
                          f"check the file or set input.format") from exc
-    _require_columns(path, parquet.schema_arrow.names, columns)
+    schema = parquet.schema_arrow
+    _require_columns(path, schema.names, columns)
+    _check_parquet_types(path, schema, columns)
     return _parquet_chunks(parquet, path=path, columns=columns, chunk_rows=chunk_rows)
+
+
+def _texty(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind) or getattr(pa.types, "is_string_view", lambda _: False)(kind))
+
+
+def _check_parquet_types(path: Path, schema: pa.Schema, columns: Columns) -> None:
+    """Refuse, before anything is read, a column whose type no row of it could pass."""
+    account = schema.field(columns.account_id).type
+    if not (_texty(account) or pa.types.is_integer(account) or pa.types.is_null(account)):
+        raise InputError(f"{path}: column '{columns.account_id}' is {account}; account ids must be strings or "
+                         f"integers: cast the column to string")
+    prompt = schema.field(columns.prompt).type
+    if not (_texty(prompt) or pa.types.is_list(prompt) or pa.types.is_large_list(prompt) or pa.types.is_null(prompt)):
+        raise InputError(f"{path}: column '{columns.prompt}' is {prompt}; prompts must be text (or chat message "
+                         f"lists): check input.columns.prompt names the prompt column")
+    stamp = schema.field(columns.timestamp).type
+    if not (_texty(stamp) or pa.types.is_temporal(stamp) or pa.types.is_integer(stamp)
+            or pa.types.is_floating(stamp) or pa.types.is_null(stamp)):
+        raise InputError(f"{path}: column '{columns.timestamp}' is {stamp}; timestamps must be a timestamp, "
+                         f"epoch numbers or ISO-8601 text")
 
 
 def _parquet_chunks(parquet: pq.ParquetFile, *, path: Path, columns: Columns,
@@ -62,35 +93,56 @@ def _parquet_chunks(parquet: pq.ParquetFile, *, path: Path, columns: Columns,
     wanted = list(dict.fromkeys([columns.account_id, columns.timestamp, columns.prompt]))
     done = 0
     with parquet:
-        try:
-            for batch in parquet.iter_batches(batch_size=chunk_rows, columns=wanted):
-                yield RawChunk(row=list(range(done + 1, done + batch.num_rows + 1)),
-                               account=batch.column(columns.account_id).to_pylist(),
-                               timestamp=_arrow_timestamps(batch.column(columns.timestamp)),
-                               prompt=batch.column(columns.prompt).to_pylist())
-                done += batch.num_rows
-        except pa.ArrowException as exc:
-            raise InputError(f"{path}: unreadable after row {done:,} ({exc}); "
-                             f"the file may be truncated or corrupt") from exc
+        groups = parquet.num_row_groups
+        for group in range(groups):
+            start, size = done, parquet.metadata.row_group(group).num_rows
+            try:
+                for batch in parquet.iter_batches(batch_size=chunk_rows, columns=wanted, row_groups=[group]):
+                    timestamps, seconds = _arrow_timestamps(batch.column(columns.timestamp))
+                    yield RawChunk(row=list(range(done + 1, done + batch.num_rows + 1)),
+                                   account=batch.column(columns.account_id).to_pylist(),
+                                   timestamp=timestamps, prompt=batch.column(columns.prompt).to_pylist(),
+                                   seconds=seconds)
+                    done += batch.num_rows
+            except (pa.ArrowException, OSError) as exc:
+                why = " ".join(str(exc).split())
+                detail = (f"row group {group + 1} of {groups} (rows {start + 1:,}-{start + size:,}) cannot be "
+                          f"decoded ({why}); the file is corrupt there")
+                yield RawChunk(rejected=[Rejected(row=row, reason="unreadable", detail=detail)
+                                         for row in range(done + 1, start + size + 1)])
+                done = start + size
 
 
-def _arrow_timestamps(values: pa.Array) -> list | np.ndarray:
-    """Epoch seconds (NaN for null) for numeric and temporal columns; Python values otherwise."""
+def _arrow_timestamps(values: pa.Array) -> tuple[list | np.ndarray, bool]:
+    """The column's values, and whether they are epoch seconds already: a float64 array (NaN for
+    null) of seconds for temporal columns, of epoch counts for numeric ones; Python values otherwise."""
     kind = values.type
     if pa.types.is_date(kind):
         values, kind = values.cast(pa.timestamp("s")), pa.timestamp("s")
     if pa.types.is_timestamp(kind):
         ticks = values.cast(pa.int64()).cast(pa.float64()).to_numpy(zero_copy_only=False)
-        return ticks / _TICKS_PER_SECOND[kind.unit]  # a naive timestamp is taken as UTC
+        return ticks / _TICKS_PER_SECOND[kind.unit], True  # a naive timestamp is taken as UTC
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-        return values.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    return values.to_pylist()
+        return values.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False), False  # ns counts exceed 2^53
+    return values.to_pylist(), False
 
 
 # --- JSONL and CSV -------------------------------------------------------------------------
 
+class _Unreadable(Exception):
+    """The text stream broke off (truncated gzip, an I/O error) after ``line`` lines."""
+
+    def __init__(self, line: int, cause: Exception) -> None:
+        super().__init__(f"unreadable after line {line:,} ({' '.join(str(cause).split())})")
+        self.line = line
+
+
 def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """Yield (1-based line number, raw bytes) of a text file, gunzipped if named .gz."""
+    """Yield (1-based line number, raw bytes) of a text file, gunzipped if named .gz.
+
+    Raises:
+        _Unreadable: the stream broke off.
+    """
     lineno = 0
     try:
         with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as stream:
@@ -98,20 +150,36 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
                 # A BOM is an encoding marker, not part of the first value.
                 yield lineno, (line[3:] if lineno == 1 and line.startswith(codecs.BOM_UTF8) else line)
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{path}: unreadable after line {lineno:,} ({exc}); "
-                         f"the file may be truncated or not really gzip") from exc
+        raise _Unreadable(lineno, exc) from exc
 
 
-def jsonl_source(path: Path, *, columns: Columns, chunk_rows: int) -> Iterator[RawChunk]:
+def _broken_off(path: Path, err: _Unreadable, *, row: int) -> Rejected:
+    """The rejection that stands for the rest of a file whose stream broke off."""
+    return Rejected(row=row, reason="unreadable",
+                    detail=f"{path.name} is {err}: it may be truncated or not really gzip; the rest was not read")
+
+
+def _opening_error(path: Path, err: _Unreadable) -> InputError:
+    return InputError(f"{path}: {err}; the file may be truncated or not really gzip")
+
+
+def jsonl_source(path: Path, *, columns: Columns, chunk_rows: int, **_) -> Iterator[RawChunk]:
     """Check the first JSON object's keys for the required columns; return the raw chunks.
 
     Raises:
-        InputError: The file is unreadable or its first object lacks a required column.
+        InputError: The file is unreadable, is one JSON array rather than JSON Lines, or its
+            first object lacks a required column.
     """
     lines = _numbered_lines(path)
     try:
-        parsed = (_parse_json_line(line)[0] for _, line in lines)
+        first_line = next((line for _, line in lines if not line.isspace()), b"")
+        if first_line.lstrip().startswith(b"[") and _parse_json_line(first_line)[1]:
+            raise InputError(f"{path}: one JSON array, not JSON Lines; write one object per line, e.g. "
+                             f"jq -c '.[]' {path.name} > {path.stem}.jsonl")
+        parsed = (_parse_json_line(line)[0] for line in itertools.chain([first_line], (ln for _, ln in lines)))
         first = next((obj for obj in parsed if obj is not None), None)
+    except _Unreadable as err:
+        raise _opening_error(path, err) from None
     finally:
         lines.close()
     if first is not None:
@@ -122,21 +190,24 @@ def jsonl_source(path: Path, *, columns: Columns, chunk_rows: int) -> Iterator[R
 
 def _jsonl_chunks(path: Path, *, columns: Columns, chunk_rows: int) -> Iterator[RawChunk]:
     raw, count = RawChunk(), 0
-    for lineno, line in _numbered_lines(path):
-        if line.isspace():
-            continue
-        obj, problem = _parse_json_line(line)
-        if problem:
-            raw.rejected.append(Rejected(row=lineno, reason=problem[0], detail=problem[1]))
-        else:
-            raw.row.append(lineno)
-            raw.account.append(obj.get(columns.account_id, MISSING))
-            raw.timestamp.append(obj.get(columns.timestamp, MISSING))
-            raw.prompt.append(obj.get(columns.prompt, MISSING))
-        count += 1
-        if count % chunk_rows == 0:
-            yield raw
-            raw = RawChunk()
+    try:
+        for lineno, line in _numbered_lines(path):
+            if line.isspace():
+                continue
+            obj, problem = _parse_json_line(line)
+            if problem:
+                raw.rejected.append(Rejected(row=lineno, reason=problem[0], detail=problem[1]))
+            else:
+                raw.row.append(lineno)
+                raw.account.append(obj.get(columns.account_id, MISSING))
+                raw.timestamp.append(obj.get(columns.timestamp, MISSING))
+                raw.prompt.append(obj.get(columns.prompt, MISSING))
+            count += 1
+            if count % chunk_rows == 0:
+                yield raw
+                raw = RawChunk()
+    except _Unreadable as err:
+        raw.rejected.append(_broken_off(path, err, row=err.line + 1))
     yield raw
 
 
@@ -158,30 +229,58 @@ def _parse_json_line(line: bytes) -> tuple[dict | None, Problem | None]:
     return obj, None
 
 
-def csv_source(path: Path, *, columns: Columns, chunk_rows: int) -> Iterator[RawChunk]:
+DELIMITERS = (",", "\t", ";", "|")
+"""What ``input.delimiter=auto`` tries on the header line, in this order."""
+FIELD_CHARS_MIN = 16 * 1024 * 1024
+"""The longest CSV field read at all; longer (a runaway quote, most likely) is a malformed row."""
+
+
+def csv_source(path: Path, *, columns: Columns, chunk_rows: int, delimiter: str = "auto",
+               max_prompt_chars: int = 0, **_) -> Iterator[RawChunk]:
     """Read and check the CSV header; return the raw chunks of the rows below it.
+
+    ``delimiter`` ``auto`` takes the first of :data:`DELIMITERS` that splits the header into the
+    required columns, so a tab- or semicolon-separated file named .csv reads as it is.
 
     Raises:
         InputError: The file is unreadable, has no valid header or lacks a required column.
     """
+    # Prompts longer than the cap must still parse, to be rejected with their account as too long.
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_CHARS_MIN, 2 * max_prompt_chars))
     # Decoding per line with surrogateescape keeps one bad byte from stopping the file;
     # the field check turns the surrogates into undecodable_bytes. No \n byte is ever part
     # of a multi-byte UTF-8 character, so splitting on lines first is safe.
     lines = (line.decode("utf-8", "surrogateescape") for _, line in _numbered_lines(path))
-    reader = csv.reader(lines)
     try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise InputError(f"{path}: the header row is not valid CSV ({exc})") from exc
-    if not header:
+        first = next(lines, None)
+    except _Unreadable as err:
+        raise _opening_error(path, err) from None
+    if first is None or not first.strip():
         raise InputError(f"{path}: no header row; the first line must name the columns")
-    header = [name.strip() for name in header]
+    chosen, header = _header(path, first, delimiter=delimiter, columns=columns)
     _require_columns(path, header, columns)
     positions = tuple(header.index(name) for name in (columns.account_id, columns.timestamp, columns.prompt))
-    return _csv_chunks(reader, width=len(header), positions=positions, chunk_rows=chunk_rows)
+    reader = csv.reader(lines, delimiter=chosen)
+    return _csv_chunks(reader, path=path, width=len(header), positions=positions, chunk_rows=chunk_rows)
 
 
-def _csv_chunks(reader: Iterator[list[str]], *, width: int, positions: tuple[int, int, int],
+def _header(path: Path, line: str, *, delimiter: str, columns: Columns) -> tuple[str, list[str]]:
+    """The delimiter and the header's column names."""
+    required = {columns.account_id, columns.timestamp, columns.prompt}
+    split = {}
+    for candidate in ([delimiter] if delimiter != "auto" else DELIMITERS):
+        try:
+            split[candidate] = [name.strip() for name in next(csv.reader([line], delimiter=candidate))]
+        except (csv.Error, StopIteration) as exc:
+            raise InputError(f"{path}: the header row is not valid CSV ({exc})") from exc
+        if required <= set(split[candidate]):
+            return candidate, split[candidate]
+    # No candidate finds every column: report the split with the most columns.
+    best = max(split, key=lambda d: len(split[d]))
+    return best, split[best]
+
+
+def _csv_chunks(reader: Iterator[list[str]], *, path: Path, width: int, positions: tuple[int, int, int],
                 chunk_rows: int) -> Iterator[RawChunk]:
     at_account, at_timestamp, at_prompt = positions
     raw, record = RawChunk(), 0
@@ -191,6 +290,9 @@ def _csv_chunks(reader: Iterator[list[str]], *, width: int, positions: tuple[int
             wrong = len(values) not in (0, width)  # an empty list is a blank line
             problem = f"row has {len(values)} fields, the header has {width}" if wrong else None
         except StopIteration:
+            break
+        except _Unreadable as err:
+            raw.rejected.append(_broken_off(path, err, row=record + 1))
             break
         except csv.Error as exc:  # e.g. a runaway quote hitting csv.field_size_limit()
             values, problem = [], f"row is not valid CSV ({exc})"
@@ -211,4 +313,4 @@ def _csv_chunks(reader: Iterator[list[str]], *, width: int, positions: tuple[int
 SOURCES: dict[str, Callable[..., Iterator[RawChunk]]] = {
     "parquet": parquet_source, "jsonl": jsonl_source, "csv": csv_source,
 }
-"""Format name -> function(path, *, columns, chunk_rows) that opens it as raw chunks."""
+"""Format name -> function(path, *, columns, chunk_rows, delimiter, max_prompt_chars) that opens it as raw chunks."""

@@ -13,25 +13,31 @@ re-exported here).
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from traffic.formats import SOURCES
 from traffic.records import Chunk, Columns, InputError, Rejected
-from traffic.validate import validated
+from traffic.validate import UNITS, validated
 
-__all__ = ["FORMATS", "Chunk", "Columns", "InputError", "InputOptions", "Rejected", "detect_format", "read_traffic"]
+__all__ = ["FORMATS", "Chunk", "Columns", "InputError", "InputOptions", "Rejected", "count_rows", "detect_format",
+           "read_traffic"]
 
 FORMATS = ("parquet", "jsonl", "csv")
 _SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
-             ".json": "jsonl", ".csv": "csv"}
+             ".json": "jsonl", ".csv": "csv", ".tsv": "csv"}
 
 
 def detect_format(path: str | Path) -> str:
     """Tell the format from the file name: "parquet", "jsonl" or "csv".
 
-    Accepts .parquet/.pq, .jsonl/.ndjson/.json and .csv, the last two also with .gz.
+    Accepts .parquet/.pq, .jsonl/.ndjson/.json and .csv/.tsv, the last two also with .gz.
 
     Raises:
         InputError: The suffix is none of these.
@@ -41,7 +47,7 @@ def detect_format(path: str | Path) -> str:
     fmt = _SUFFIXES.get(suffixes[-2] if gzipped else suffixes[-1]) if len(suffixes) > gzipped else None
     if fmt is None or (gzipped and fmt == "parquet"):
         raise InputError(f"{path}: cannot tell the format from the file name; name it .parquet, .pq, "
-                         f".jsonl, .ndjson, .json or .csv (.gz allowed for JSONL/CSV) or set input.format")
+                         f".jsonl, .ndjson, .json, .csv or .tsv (.gz allowed for JSONL/CSV) or set input.format")
     return fmt
 
 
@@ -56,6 +62,11 @@ class InputOptions:
         columns: names of the account, timestamp and prompt columns; others are ignored.
         chunk_rows: most input rows held at once, >= 1.
         max_prompt_chars: longest prompt kept, in characters, >= 1 (longer ones are rejected).
+        timestamp_unit: how epoch numbers are read: ``auto`` (seconds, milliseconds, microseconds
+            or nanoseconds, told by magnitude), ``s``, ``ms``, ``us`` or ``ns``. Temporal Parquet
+            columns and ISO-8601 text carry their own.
+        delimiter: CSV field separator, or ``auto`` (comma, tab, semicolon or bar, whichever
+            splits the header into the required columns).
     """
 
     path: Optional[str] = None
@@ -63,6 +74,8 @@ class InputOptions:
     columns: Columns = field(default_factory=Columns)
     chunk_rows: int = 50_000
     max_prompt_chars: int = 20_000
+    timestamp_unit: str = "auto"
+    delimiter: str = "auto"
 
     def __post_init__(self) -> None:
         for key, value in (("input.chunk_rows", self.chunk_rows), ("input.max_prompt_chars", self.max_prompt_chars)):
@@ -70,6 +83,13 @@ class InputOptions:
                 raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
         if self.format != "auto" and self.format not in FORMATS:
             raise ValueError(f"input.format must be 'auto' or one of {', '.join(FORMATS)}, got {self.format!r}")
+        if self.timestamp_unit != "auto" and self.timestamp_unit not in UNITS:
+            raise ValueError(f"input.timestamp_unit must be 'auto' or one of {', '.join(UNITS)}, "
+                             f"got {self.timestamp_unit!r}")
+        if self.delimiter != "auto" and (not isinstance(self.delimiter, str) or len(self.delimiter) != 1
+                                         or self.delimiter in "\"\r\n"):
+            raise ValueError(f"input.delimiter must be 'auto' or one character (not a quote or newline), "
+                             f"got {self.delimiter!r}; a tab is input.delimiter=$'\\t' in bash")
 
 
 def read_traffic(options: InputOptions) -> Iterator[tuple[Chunk, list[Rejected]]]:
@@ -88,5 +108,25 @@ def read_traffic(options: InputOptions) -> Iterator[tuple[Chunk, list[Rejected]]
         problem = "is a directory, not a file" if path.is_dir() else "no such file"
         raise InputError(f"{path}: {problem}; check input.path")
     fmt = detect_format(path) if options.format == "auto" else options.format
-    raw_chunks = SOURCES[fmt](path, columns=options.columns, chunk_rows=options.chunk_rows)
-    return validated(raw_chunks, columns=options.columns, max_prompt_chars=options.max_prompt_chars)
+    raw_chunks = SOURCES[fmt](path, columns=options.columns, chunk_rows=options.chunk_rows,
+                              delimiter=options.delimiter, max_prompt_chars=options.max_prompt_chars)
+    return validated(raw_chunks, columns=options.columns, max_prompt_chars=options.max_prompt_chars,
+                     timestamp_unit=options.timestamp_unit)
+
+
+def count_rows(options: InputOptions) -> int | None:
+    """About how many rows the file holds, for a progress bar: Parquet's own count; lines for
+    JSONL and CSV (a quoted field may span lines); None where the file cannot say."""
+    path = Path(options.path)
+    fmt = detect_format(path) if options.format == "auto" else options.format
+    try:
+        if fmt == "parquet":
+            return pq.ParquetFile(path).metadata.num_rows
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        lines = 0
+        with opener(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 24), b""):
+                lines += block.count(b"\n")
+        return max(0, lines - (fmt == "csv"))
+    except (OSError, EOFError, zlib.error, pa.ArrowException):
+        return None

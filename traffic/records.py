@@ -33,8 +33,12 @@ class Columns:
 class InputError(Exception):
     """The input cannot be read at all (missing file, missing required column, unknown format).
 
-    The message is one line naming the file and the column or problem.
+    The message is one line naming the file and the column or problem (whitespace in it, such as
+    a library's multi-line complaint, is folded to single spaces).
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
 
 
 @dataclass
@@ -65,7 +69,8 @@ class Rejected:
     Attributes:
         row: 1-based row number, numbered as in :class:`Chunk`.
         reason: Short stable code: account_missing, prompt_missing, prompt_empty,
-            prompt_too_long, timestamp_invalid, undecodable_bytes or malformed_row.
+            prompt_too_long, timestamp_invalid, timestamp_out_of_range, undecodable_bytes,
+            malformed_row or unreadable (a corrupt part of the file: the rows it held).
         detail: One human sentence saying what was wrong.
         account_id: The row's account when it could be read, else None.
     """
@@ -83,10 +88,12 @@ class RawChunk:
     Attributes:
         row: 1-based row numbers, numbered as in :class:`Chunk`.
         account: Account values as parsed.
-        timestamp: Timestamp values as parsed, or float64 epoch seconds (NaN for null)
-            when the format already knows them as numbers.
+        timestamp: Timestamp values as parsed, or a float64 array (NaN for null) when the
+            format already knows them as numbers.
         prompt: Prompt values as parsed.
         rejected: Rows the format itself could not parse.
+        seconds: ``timestamp`` is a float64 array of epoch seconds already (a temporal Parquet
+            column); otherwise its numbers are epoch counts in ``input.timestamp_unit``.
     """
 
     row: list[int] = field(default_factory=list)
@@ -94,6 +101,7 @@ class RawChunk:
     timestamp: list | np.ndarray = field(default_factory=list)
     prompt: list = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    seconds: bool = False
 
 
 def json_kind(value: object) -> str:
