@@ -122,3 +122,18 @@ def test_cli_reads_custom_column_names(tmp_path):
                f"output.dir={tmp_path / 'out'}")
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "out" / "accounts.csv").is_file()
+
+
+@pytest.mark.parametrize("override, message", [
+    ("scoring.threshold=7", "scoring.threshold must be in (0, 1)"),
+    ("input.chunk_rows=0", "input.chunk_rows must be an integer >= 1"),
+    ("input.format=xlsx", "input.format must be 'auto' or one of"),
+    ("input.timestamp_unit=minutes", "input.timestamp_unit must be 'auto' or one of"),
+    ("index.factory=Nonsense", "index.factory='Nonsense' is not a faiss factory string"),
+])
+def test_cli_a_bad_option_value_is_one_line_and_exit_2(tmp_path, override, message):
+    done = cli(override, f"output.dir={tmp_path / 'out'}")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], done.stderr[-1000:]
+    assert not (tmp_path / "out").exists()

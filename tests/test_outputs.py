@@ -114,6 +114,28 @@ def test_a_folder_a_run_cannot_replace_whole_is_refused_before_any_work(days, tm
         check_output(inside, inputs=(str(inside / "accounts.csv"),))
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; run as another user to check")
+def test_a_read_only_parent_is_refused_before_any_work(tmp_path):
+    parent = tmp_path / "locked"
+    parent.mkdir()
+    parent.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match="cannot write in"):
+            with OutputFolder(parent / "out"):
+                pass
+    finally:
+        parent.chmod(0o755)
+
+
+def test_loading_a_model_prints_none_of_the_libraries_chatter(capfd):
+    from embedder import EmbedderOptions
+    from embedder.models import load_model
+
+    load_model(EmbedderOptions(name="minilm"))
+    out, err = capfd.readouterr()
+    assert "LOAD REPORT" not in out + err and "Loading weights" not in out + err and "padding token" not in out + err
+
+
 def test_a_second_run_into_a_locked_folder_is_refused(detector, days, tmp_path):
     out = tmp_path / "out"
     with OutputFolder(out):
@@ -206,14 +228,15 @@ def test_a_day_with_no_usable_row_says_why_in_one_line_and_keeps_the_reasons(tmp
 
 @pytest.mark.parametrize("text, message", [
     ("", "no rows"),
+    ("jsonl:", "no rows"),
     ("account_id,timestamp,prompt\n", "no rows"),
     ("account_id,timestamp,prompt\na,2026-11-27T00:00:00Z,same\nb,2026-11-27T00:00:01Z,same\n",
      "only 1 distinct valid prompt"),
 ])
 def test_a_day_too_small_to_score_is_an_input_error(detector, tmp_path, text, message):
-    path = tmp_path / "day.csv"
-    path.write_text(text)
-    if not text:
+    path = tmp_path / ("day.jsonl" if text.startswith("jsonl:") else "day.csv")
+    path.write_text(text.removeprefix("jsonl:"))
+    if path.suffix == ".csv" and not text:
         with pytest.raises(InputError, match="no header row"):
             run(detector, path, tmp_path / "out")
         return
@@ -266,11 +289,13 @@ def test_bad_index_factory_and_degenerate_reference_fail_before_reading(shipped,
     shutil.copytree(SHIPPED, broken)
     with np.load(broken / "topics.npz") as data:
         arrays = {k: data[k] for k in data.files}
-    arrays["fine"] = np.zeros_like(arrays["fine"])
-    np.savez(broken / "topics.npz", **arrays)
     scoring = dataclasses.replace(shipped.scoring, reference=str(broken))
-    with pytest.raises(ConfigError, match=r"fine topic cells include 512 of 512 that are \(near\) zero"):
-        open_detector(shipped.embedder, index=shipped.index, scoring=scoring)
+    for fine, message in ((np.zeros_like(arrays["fine"]), r"fine topic cells include 512 of 512 that are \(near\) zero"),
+                          (np.repeat(arrays["fine"][:1], len(arrays["fine"]), axis=0), r"include repeats \(1 distinct"),
+                          (arrays["fine"][:, :128], r"fine topic cells have shape \(512, 128\), not \(cells, 256\)")):
+        np.savez(broken / "topics.npz", **{**arrays, "fine": fine})
+        with pytest.raises(ConfigError, match=message):
+            open_detector(shipped.embedder, index=shipped.index, scoring=scoring)
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
