@@ -1,8 +1,9 @@
 """The daily job: score one day of traffic and write its results.
 
 ``run_day`` writes, into the output folder, ``accounts.parquet``/``accounts.csv``
-(ranked verdicts), ``campaigns.parquet``/``campaigns.csv``, ``rejected.jsonl`` and
-``summary.json``, all of them swapped in together when the run is done.
+(ranked verdicts), ``campaigns.parquet``/``campaigns.csv``, ``report.html`` (the page a
+reviewer reads), ``rejected.jsonl`` and ``summary.json``, all of them swapped in together when
+the run is done.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from files.tables import write_json, write_table
 from job.ingest import Day, NothingToScore
 from job.pipeline import Detector, Scored, score_traffic
 from job.stage_timer import StageTimer, peak_rss_mb
+from report.page import write_report
 from traffic.read import InputError, InputOptions, read_traffic
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,9 @@ def _run_in(folder: OutputFolder, source: InputOptions, detector: Detector, *, c
         log.warning("%s", warning)
     summary = _summary(day, scored, source=shown, detector=detector, config=config, timer=timer,
                        started=started, warnings=warnings)
+    with timer("report"):
+        write_report(stage / "report.html", day=day, scored=scored, summary=summary, threshold=detector.threshold)
+    summary["stage_seconds"] = timer.seconds
     write_json(summary, stage / "summary.json")
     folder.publish()
     return summary

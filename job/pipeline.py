@@ -90,6 +90,8 @@ class Scored:
         reference: the topic space the day was placed in.
         index_factory: the faiss index the day's neighbours came from.
         index_recall: that index's recall@k against exact search on a sample, if checked.
+        structure: the day's nodes, neighbours and templates (for the report's evidence).
+        node_cell: each node's topic cell in ``reference`` (-1: none).
     """
 
     accounts: list[str]
@@ -103,6 +105,8 @@ class Scored:
     reference: Reference
     index_factory: str
     index_recall: dict | None
+    structure: Structure | None = None
+    node_cell: np.ndarray | None = None
 
 
 def score_traffic(source: InputOptions, detector: Detector, *, reject: Callable[[Rejected], None],
@@ -204,7 +208,8 @@ def score_structure(day: Day, found: Structure, detector: Detector, *, timer: St
     scored = Scored(accounts=day.accounts, table=table, campaigns=None, features=features, campaign_features=None,
                     campaign_evidence=None, campaign_ids=[],
                     campaign_of=np.full(len(day.accounts), -1), reference=reference,
-                    index_factory=found.index_factory, index_recall=found.index_recall)
+                    index_factory=found.index_factory, index_recall=found.index_recall, structure=found,
+                    node_cell=node_cell)
     if not scoring.campaigns.enabled:
         return scored
     # Campaigns: accounts that act as one, scored as one actor.
