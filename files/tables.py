@@ -12,8 +12,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from files.atomic import atomic_path
 
@@ -44,16 +47,32 @@ def inert_for_spreadsheets(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(table: pd.DataFrame, folder: str | os.PathLike, stem: str) -> list[Path]:
-    """Write ``<stem>.parquet`` and ``<stem>.csv`` (its formula-like cells made inert), each atomically."""
+def write_table(table: pd.DataFrame | pa.Table, folder: str | os.PathLike, stem: str, *,
+                metadata: dict | None = None, as_text: dict[str, Callable] | None = None) -> list[Path]:
+    """Write ``<stem>.parquet`` and ``<stem>.csv`` (its formula-like cells made inert), each atomically.
+
+    Args:
+        table: a DataFrame, or an Arrow table whose types the Parquet file keeps as they are.
+        metadata: JSON-ready facts stored in the Parquet file's schema metadata under ``distill_detector``.
+        as_text: per column, how its cells read in CSV (a list column, say); Parquet keeps the values.
+    """
     folder = Path(folder)
+    arrow = table if isinstance(table, pa.Table) else pa.Table.from_pandas(table, preserve_index=False)
+    table = arrow.to_pandas() if isinstance(table, pa.Table) else table
     written = []
     for suffix in (".parquet", ".csv"):
         target = folder / f"{stem}{suffix}"
         with atomic_path(target) as tmp:
             if suffix == ".parquet":
-                table.to_parquet(tmp, index=False)
+                if metadata is not None:
+                    extra = {b"distill_detector": json.dumps(metadata, sort_keys=True).encode()}
+                    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **extra})
+                pq.write_table(arrow, tmp)
             else:
-                inert_for_spreadsheets(table).to_csv(tmp, index=False)
+                text = table.copy(deep=False)
+                for name, render in (as_text or {}).items():
+                    if name in text:
+                        text[name] = [render(value) for value in text[name]]
+                inert_for_spreadsheets(text).to_csv(tmp, index=False)
         written.append(target)
     return written

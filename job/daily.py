@@ -19,12 +19,15 @@ from files.output_folder import OutputFolder, check_output
 from files.rejected import RejectedLog
 from files.tables import write_json, write_table
 from job.ingest import Day, NothingToScore
+from job.outputs import SCHEMA_VERSION, conform
 from job.pipeline import Detector, Scored, score_traffic
 from job.stage_timer import StageTimer, peak_rss_mb
 from report.page import write_report
+from scoring.verdicts import render_templates
 from traffic.read import InputError, InputOptions, read_traffic
 
 log = logging.getLogger(__name__)
+
 
 
 def check_traffic(source: InputOptions) -> None:
@@ -86,22 +89,31 @@ def _run_in(folder: OutputFolder, source: InputOptions, detector: Detector, *, c
     except BaseException:
         rejected.discard()
         raise
+    when = day_of(day.row_time)
     with timer("write"):
         rejected.commit()
-        write_table(scored.table, stage, "accounts")
-        if scored.campaigns is not None:
-            write_table(scored.campaigns, stage, "campaigns")
+        for stem, table in (("accounts", scored.table), ("campaigns", scored.campaigns)):
+            write_table(conform(table, stem, day=when), stage, stem,
+                        metadata={"schema_version": SCHEMA_VERSION, "table": stem, "day": when},
+                        as_text={"top_templates": render_templates})
     warnings = time_span_warnings(day.row_time)
     for warning in warnings:
         log.warning("%s", warning)
     summary = _summary(day, scored, source=shown, detector=detector, config=config, timer=timer,
                        started=started, warnings=warnings)
+    summary = {"schema_version": SCHEMA_VERSION, "day": when, **summary}
     with timer("report"):
         write_report(stage / "report.html", day=day, scored=scored, summary=summary, threshold=detector.threshold)
     summary["stage_seconds"] = timer.seconds
     write_json(summary, stage / "summary.json")
     folder.publish()
     return summary
+
+
+def day_of(row_time: np.ndarray) -> str:
+    """The day a file's traffic belongs to: the UTC date of its median valid timestamp (a day's file
+    may spill a little over midnight either way)."""
+    return pd.Timestamp(float(np.median(row_time)), unit="s", tz="UTC").strftime("%Y-%m-%d")
 
 
 def _published_path(path: str, folder: OutputFolder) -> str:

@@ -195,10 +195,10 @@ def _section(title: str, score: float, flagged: bool, body: list[str]) -> str:
             + "".join(body) + "</details>")
 
 
-def _templates(top: str) -> str:
-    if not isinstance(top, str) or not top:
+def _templates(tops: list[dict]) -> str:
+    if tops is None or not len(tops):
         return "<p class=muted>No templates.</p>"
-    rows = "".join(f"<tr><td>{escape(t.strip())}</td></tr>" for t in top.split(" | "))
+    rows = "".join(f"<tr><td>{escape(top['template'])} ({top['share']:.0%})</td></tr>" for top in tops)
     return f"<table><tr><th>Top templates (share of its prompts)</th></tr>{rows}</table>"
 
 

@@ -86,9 +86,14 @@ def reason(features: Features, groups: TemplateGroups, verdicts: Verdicts, i: in
     return f"{head} (score {verdicts.score[i]:.2f}){why}. {evidence(features, groups, i, n_domains=n_domains)}."
 
 
-def render_templates(tops: list[tuple[str, float]]) -> str:
-    """The ``top_templates`` column: skeletons with their shares, ``" | "``-separated."""
-    return " | ".join(f"{template} ({share:.0%})" for template, share in tops)
+def template_list(tops: list[tuple[str, float]]) -> list[dict]:
+    """The ``top_templates`` cell: ``[{"template": skeleton, "share": share}, ...]``, largest first."""
+    return [{"template": template, "share": round(float(share), 4)} for template, share in tops]
+
+
+def render_templates(tops: list[dict]) -> str:
+    """A ``top_templates`` cell as text (the CSV form): skeletons with their shares, ``" | "``-separated."""
+    return " | ".join(f"{top['template']} ({top['share']:.0%})" for top in tops)
 
 
 def feature_columns(features: Features, groups: TemplateGroups) -> dict[str, np.ndarray | list]:
@@ -105,7 +110,7 @@ def feature_columns(features: Features, groups: TemplateGroups) -> dict[str, np.
         "effective_templates": np.round(groups.effective_templates, 2),
         "top_template": list(groups.top_template),
         "top_template_share": np.round(groups.top_share, 4),
-        "top_templates": [render_templates(tops) for tops in groups.top_templates],
+        "top_templates": [template_list(tops) for tops in groups.top_templates],
         "sequence": np.round(f("sequence"), 4),
         "repeats": np.round(f("repeats"), 4),
         "novelty": np.round(f("novelty"), 4),

@@ -54,7 +54,7 @@ def test_planted_harvesters_rank_above_every_ordinary_account(demo, demo_run):
 def test_the_fleet_is_found_as_one_campaign_and_flagged_through_it(demo, demo_run):
     table, summary, out = demo_run
     campaigns = pd.read_parquet(out / "campaigns.parquet")
-    assert list(campaigns.columns[:7]) == ["campaign_id", "n_accounts", "n_prompts", "n_distinct", "score",
+    assert list(campaigns.columns[:8]) == ["day", "campaign_id", "n_accounts", "n_prompts", "n_distinct", "score",
                                            "flagged", "reason"]
     assert {"breadth_subjects", "templating", "exchange", "timing_clumping", "first_seen"} <= set(campaigns.columns)
     assert pd.read_csv(out / "campaigns.csv")["campaign_id"].tolist() == campaigns["campaign_id"].tolist()

@@ -160,8 +160,8 @@ KILL_AT_WRITE = textwrap.dedent("""
     import os, runpy, signal, sys
     import files.tables as tables
     real = tables.write_table
-    def write_then_die(table, folder, stem):
-        written = real(table, folder, stem)
+    def write_then_die(table, folder, stem, **options):
+        written = real(table, folder, stem, **options)
         if stem == "accounts":
             os.kill(os.getpid(), signal.SIGKILL)
         return written
@@ -301,3 +301,47 @@ def test_bad_index_factory_and_degenerate_reference_fail_before_reading(shipped,
 def _csv(frame: pd.DataFrame, path: Path) -> Path:
     frame.to_csv(path, index=False)
     return path
+
+
+ACCOUNT_COLUMNS = [
+    ("day", "large_string"), ("account_id", "large_string"), ("n_prompts", "int64"), ("n_distinct", "int64"),
+    ("score", "double"), ("flagged", "bool"), ("reason", "large_string"), ("domains", "int64"), ("subjects", "int64"),
+    ("breadth_domains", "double"), ("breadth_subjects", "double"), ("breadth_within", "double"),
+    ("templating", "double"), ("n_templates", "int64"), ("effective_templates", "double"),
+    ("top_template", "large_string"), ("top_template_share", "double"),
+    ("top_templates", "list<element: struct<template: string, share: double>>"), ("sequence", "double"),
+    ("repeats", "double"), ("novelty", "double"), ("popular_share", "double"), ("first_seen", "timestamp[us, tz=UTC]"),
+    ("last_seen", "timestamp[us, tz=UTC]"), ("campaign_id", "large_string"), ("campaign_score", "double"),
+    ("campaign_flagged", "bool")]
+CAMPAIGN_COLUMNS = [
+    ("day", "large_string"), ("campaign_id", "large_string"), ("n_accounts", "int64"), ("n_prompts", "int64"),
+    ("n_distinct", "int64"), ("score", "double"), ("flagged", "bool"), ("reason", "large_string"),
+    ("domains", "int64"), ("subjects", "int64"), ("breadth_domains", "double"), ("breadth_subjects", "double"),
+    ("breadth_within", "double"), ("templating", "double"), ("n_templates", "int64"),
+    ("effective_templates", "double"), ("top_template", "large_string"), ("top_template_share", "double"),
+    ("top_templates", "list<element: struct<template: string, share: double>>"), ("sequence", "double"),
+    ("repeats", "double"), ("novelty", "double"), ("popular_share", "double"), ("member_subjects", "double"),
+    ("link_ratio", "double"), ("link_share", "double"), ("exchange", "double"), ("timing_clumping", "double"),
+    ("topic_clumping", "double"), ("first_seen", "timestamp[us, tz=UTC]"), ("last_seen", "timestamp[us, tz=UTC]")]
+
+
+@pytest.mark.parametrize("campaigns", [True, False])
+def test_the_output_schema_is_pinned_whatever_the_day_holds(detector, days, tmp_path, campaigns):
+    """Changing a column must change this test and raise job.outputs.SCHEMA_VERSION."""
+    import dataclasses
+
+    import pyarrow.parquet as pq
+
+    scoring = dataclasses.replace(detector.scoring,
+                                  campaigns=dataclasses.replace(detector.scoring.campaigns, enabled=campaigns))
+    out = tmp_path / "out"
+    run(dataclasses.replace(detector, scoring=scoring), days[1], out)
+    for name, columns in (("accounts", ACCOUNT_COLUMNS), ("campaigns", CAMPAIGN_COLUMNS)):
+        schema = pq.read_schema(out / f"{name}.parquet")
+        assert [(f.name, str(f.type)) for f in schema] == columns
+        assert json.loads(schema.metadata[b"distill_detector"]) == {"schema_version": 1, "table": name,
+                                                                   "day": "2026-11-27"}
+        assert pd.read_csv(out / f"{name}.csv").columns.tolist() == [c for c, _ in columns]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["schema_version"] == 1 and summary["day"] == "2026-11-27"
+    assert len(pd.read_parquet(out / "campaigns.parquet")) == (summary["campaigns"] if campaigns else 0)
