@@ -24,7 +24,8 @@ from pathlib import Path
 from files.atomic import default_mode
 
 RESULTS = frozenset({"accounts.parquet", "accounts.csv", "campaigns.parquet", "campaigns.csv", "summary.json",
-                     "rejected.jsonl", "demo_traffic.parquet", "report.html"})
+                     "rejected.jsonl", "demo_traffic.parquet", "report.html",
+                     "alerts.parquet", "alerts.csv"})
 """The names a run writes; a folder holding anything else is not replaced."""
 
 

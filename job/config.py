@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from embedder import EmbedderOptions
 from evaluation.run import EvalOptions
 from evaluation.suite import SuiteOptions
+from history.options import HistoryOptions
 from index.options import IndexOptions
 from scoring.options import ScoringOptions
 from synthetic.demo.day import DemoOptions
@@ -36,6 +37,7 @@ class DailyConfig:
     index: IndexOptions = field(default_factory=IndexOptions)
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
     output: OutputOptions = field(default_factory=OutputOptions)
+    history: HistoryOptions = field(default_factory=HistoryOptions)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ the run is done.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -18,9 +19,13 @@ import pandas as pd
 from files.output_folder import OutputFolder, check_output
 from files.rejected import RejectedLog
 from files.tables import write_json, write_table
+from history.options import HistoryOptions
+from history.store import HistoryStore
+from history.tracking import HISTORY_COLUMNS, follow, template_wording, without_history
+from history.window import day_rows, window_day
 from job.ingest import Day, NothingToScore
 from job.outputs import SCHEMA_VERSION, conform
-from job.pipeline import Detector, Scored, score_traffic
+from job.pipeline import Detector, Scored, read_day, score_day
 from job.stage_timer import StageTimer, peak_rss_mb
 from report.page import write_report
 from scoring.verdicts import render_templates
@@ -40,7 +45,8 @@ def check_traffic(source: InputOptions) -> None:
 
 
 def run_day(source: InputOptions, detector: Detector, *, output_dir: str | Path | OutputFolder,
-            config: dict | None = None, progress: bool = True, started: float | None = None) -> dict:
+            config: dict | None = None, progress: bool = True, started: float | None = None,
+            history: HistoryOptions | None = None) -> dict:
     """Score one traffic file and write the results; returns the summary.
 
     The results are written into a staging folder and swapped in whole (:mod:`files.output_folder`):
@@ -55,6 +61,7 @@ def run_day(source: InputOptions, detector: Detector, *, output_dir: str | Path 
         config: the resolved configuration to record in the summary.
         progress: show progress bars.
         started: when the run began (``time.time()``), for the summary's wall time; default now.
+        history: the days kept across runs (:mod:`history`); None or an unset ``dir`` scores the day alone.
 
     Raises:
         traffic.read.InputError: missing file or column (nothing is written), or no usable row.
@@ -63,21 +70,43 @@ def run_day(source: InputOptions, detector: Detector, *, output_dir: str | Path 
     started = time.time() if started is None else started
     # The reader checks the file and its columns up front: a bad input fails before anything is written.
     check_traffic(source)
+    history = history if history is not None and history.dir is not None else None
     if isinstance(output_dir, OutputFolder):
-        return _run_in(output_dir, source, detector, config=config, progress=progress, started=started)
+        return _run_in(output_dir, source, detector, config=config, progress=progress, started=started,
+                       history=history)
     check_output(output_dir, inputs=(source.path,))
     with OutputFolder(output_dir) as folder:
-        return _run_in(folder, source, detector, config=config, progress=progress, started=started)
+        return _run_in(folder, source, detector, config=config, progress=progress, started=started,
+                       history=history)
 
 
 def _run_in(folder: OutputFolder, source: InputOptions, detector: Detector, *, config: dict | None,
-            progress: bool, started: float) -> dict:
+            progress: bool, started: float, history: HistoryOptions | None) -> dict:
     timer = StageTimer()
     stage = folder.staging
     shown = _published_path(source.path, folder)
     rejected = RejectedLog(stage / "rejected.jsonl", source=shown)
+    store = HistoryStore(history.dir, identity=store_identity(detector)) if history is not None else None
     try:
-        day, scored = score_traffic(source, detector, reject=rejected, timer=timer, progress=progress)
+        return _score_and_write(folder, source, detector, rejected=rejected, shown=shown, config=config,
+                                progress=progress, started=started, timer=timer, history=history, store=store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _score_and_write(folder: OutputFolder, source: InputOptions, detector: Detector, *, rejected: RejectedLog,
+                     shown: str, config: dict | None, progress: bool, started: float, timer: StageTimer,
+                     history: HistoryOptions | None, store: HistoryStore | None) -> dict:
+    stage = folder.staging
+    try:
+        own = read_day(source, detector, reject=rejected, timer=timer, progress=progress)
+        if len(own.vectors) < 2:
+            raise NothingToScore(own)
+        when = day_of(own.row_time)
+        earlier = store.window(when, days=history.window_days) if store is not None else []
+        day, active = window_day(own, store, earlier) if store is not None else (own, None)
+        scored = score_day(day, detector, timer=timer, progress=progress)
     except NothingToScore as empty:
         rejected.commit()
         problem = nothing_to_score(shown, empty.day, rejected, folder.target)
@@ -89,25 +118,92 @@ def _run_in(folder: OutputFolder, source: InputOptions, detector: Detector, *, c
     except BaseException:
         rejected.discard()
         raise
-    when = day_of(day.row_time)
+    accounts, campaigns, members = todays_tables(day, scored, active)
+    alerts = None
+    if store is not None:
+        with timer("history"):
+            previous = store.previous(when)
+            stored = {name: store.load_table(previous, name) if previous else None
+                      for name in ("campaigns", "members", "wording")}
+            wording = template_wording(day.tokens, campaign_prompts(day, scored, sorted(campaigns["campaign_id"])))
+            campaigns, renamed, alerts = follow(
+                campaigns, members, wording=wording, previous=stored["campaigns"],
+                previous_members=stored["members"], previous_wording=stored["wording"], day=when)
+            wording["campaign_id"] = wording["campaign_id"].replace(renamed)
+            if renamed:
+                accounts["campaign_id"] = accounts["campaign_id"].replace(renamed)
+                members["campaign_id"] = members["campaign_id"].replace(renamed)
+    else:
+        campaigns, renamed = without_history(campaigns, day=when), {}
+    scored = dataclasses.replace(scored, table=accounts, campaigns=campaigns,
+                                 campaign_ids=[renamed.get(c, c) for c in scored.campaign_ids])
     with timer("write"):
         rejected.commit()
-        for stem, table in (("accounts", scored.table), ("campaigns", scored.campaigns)):
+        for stem, table in (("accounts", accounts), ("campaigns", campaigns)):
             write_table(conform(table, stem, day=when), stage, stem,
                         metadata={"schema_version": SCHEMA_VERSION, "table": stem, "day": when},
                         as_text={"top_templates": render_templates})
-    warnings = time_span_warnings(day.row_time)
+        if alerts is not None:
+            write_table(alerts, stage, "alerts")
+    warnings = time_span_warnings(own.row_time)
     for warning in warnings:
         log.warning("%s", warning)
-    summary = _summary(day, scored, source=shown, detector=detector, config=config, timer=timer,
+    summary = _summary(own, scored, source=shown, detector=detector, config=config, timer=timer,
                        started=started, warnings=warnings)
     summary = {"schema_version": SCHEMA_VERSION, "day": when, **summary}
+    if store is not None:
+        summary["history"] = {"dir": str(store.root), "window_days": history.window_days,
+                              "days_in_window": [*earlier, when]}
     with timer("report"):
         write_report(stage / "report.html", day=day, scored=scored, summary=summary, threshold=detector.threshold)
+    if store is not None:
+        # The day joins the store before the results are published: a run killed in between
+        # re-scores the day from the same store (the stored copy of the day is left out of its window).
+        with timer("history_write"):
+            store.write_day(when, digests=own.digests, vectors=own.vectors, tokens=own.tokens, rows=day_rows(own),
+                            tables={"accounts": accounts, "campaigns": campaigns, "members": members,
+                                    "wording": wording})
+            summary["history"]["dropped"] = store.retain(when, days=history.retention_days)
     summary["stage_seconds"] = timer.seconds
     write_json(summary, stage / "summary.json")
     folder.publish()
     return summary
+
+
+def todays_tables(day: Day, scored: Scored, active: np.ndarray | None) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                               pd.DataFrame]:
+    """The accounts that sent anything today (all of them without history), the campaigns with such a
+    member, and those campaigns' ``campaign_id, account_id`` pairs."""
+    linked = scored.campaign_of >= 0
+    ids = np.asarray(scored.campaign_ids + [""], dtype=object)[scored.campaign_of]
+    members = pd.DataFrame({"campaign_id": ids[linked], "account_id": np.asarray(day.accounts, dtype=object)[linked]})
+    accounts, campaigns = scored.table, scored.campaigns
+    if active is not None:
+        today = set(np.asarray(day.accounts, dtype=object)[active])
+        accounts = accounts[accounts["account_id"].isin(today)].reset_index(drop=True)
+        live = set(members.loc[members["account_id"].isin(today), "campaign_id"])
+        members = members[members["campaign_id"].isin(live)].reset_index(drop=True)
+        if campaigns is not None:
+            campaigns = campaigns[campaigns["campaign_id"].isin(live)].reset_index(drop=True)
+    if campaigns is None:
+        campaigns = conform(None, "campaigns", day="").to_pandas().drop(columns=["day", *HISTORY_COLUMNS])
+    return accounts.copy(), campaigns.copy(), members
+
+
+def campaign_prompts(day: Day, scored: Scored, names: list[str]) -> dict[str, np.ndarray]:
+    """The distinct prompt ids of each named campaign's members."""
+    nodes = scored.structure.nodes
+    position = {name: i for i, name in enumerate(scored.campaign_ids)}
+    member_campaign = scored.campaign_of[nodes.account]
+    return {name: np.unique(nodes.uid[member_campaign == position[name]]) for name in names if name in position}
+
+
+def store_identity(detector: Detector) -> dict:
+    """What stored vectors and features depend on: the model (not its package versions) and the options."""
+    model = {k: v for k, v in detector.models.main.identity.items() if k != "versions"}
+    scoring = {k: v for k, v in dataclasses.asdict(detector.scoring).items()
+               if k not in ("threshold", "campaign_threshold")}
+    return {"model": model, "scoring": scoring, "index": dataclasses.asdict(detector.index)}
 
 
 def day_of(row_time: np.ndarray) -> str:

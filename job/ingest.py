@@ -40,6 +40,7 @@ class Day:
     accounts: list[str]
     rows_read: int = 0
     rejected: Counter = field(default_factory=Counter)
+    digests: np.ndarray | None = None  # (n_uids,) uint64, sorted: each prompt's identity (its canonical order)
 
 
 class NothingToScore(ValueError):
@@ -152,7 +153,7 @@ class _Accumulator:
         row_time = _concat([p[2] for p in parts], np.float64)
         row_number = _concat([p[3] for p in parts], np.int64)
         return Day(vectors=vectors, tokens=self.tokens, row_account=row_account, row_uid=row_uid, row_time=row_time,
-                   row_number=row_number, accounts=names)
+                   row_number=row_number, accounts=names, digests=self.seen)
 
 
 def _digests(texts: list[str]) -> np.ndarray:

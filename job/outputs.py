@@ -33,7 +33,9 @@ SCHEMAS: dict[str, pa.Schema] = {
                             ("member_subjects", pa.float64()), ("link_ratio", pa.float64()),
                             ("link_share", pa.float64()), ("exchange", pa.float64()),
                             ("timing_clumping", pa.float64()), ("topic_clumping", pa.float64()),
-                            ("first_seen", _TIME), ("last_seen", _TIME)]),
+                            ("first_seen", _TIME), ("last_seen", _TIME), ("first_day", pa.large_string()),
+                            ("last_day", pa.large_string()), ("days_active", pa.int64()),
+                            ("status", pa.large_string()), ("linked_to", pa.large_string())]),
 }
 """Each table's columns, in order, with their Parquet types."""
 

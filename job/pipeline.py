@@ -124,12 +124,18 @@ def score_traffic(source: InputOptions, detector: Detector, *, reject: Callable[
         traffic.read.InputError: the file or a required column is missing.
         job.ingest.NothingToScore: fewer than 2 distinct valid prompts (the day rides on it).
     """
+    day = read_day(source, detector, reject=reject, timer=timer, progress=progress)
+    return day, score_day(day, detector, timer=timer, progress=progress)
+
+
+def read_day(source: InputOptions, detector: Detector, *, reject: Callable[[Rejected], None], timer: StageTimer,
+             progress: bool = True) -> Day:
+    """Read and embed one traffic file (the ``read_embed`` stage of :func:`score_traffic`)."""
     main = detector.models.main
     with timer("read_embed"):
-        day = ingest(read_traffic(source), embed=main.encode, dim=main.dim, reject=reject, progress=progress,
-                     total=count_rows(source) if progress else None,
-                     vectors_in_memory_max=detector.index.vectors_in_memory_max)
-    return day, score_day(day, detector, timer=timer, progress=progress)
+        return ingest(read_traffic(source), embed=main.encode, dim=main.dim, reject=reject, progress=progress,
+                      total=count_rows(source) if progress else None,
+                      vectors_in_memory_max=detector.index.vectors_in_memory_max)
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def run_from_config(cfg: DictConfig, *, progress: bool = True, started: float | 
             source = dataclasses.replace(source, path=str(demo))
         detector = open_detector(options.embedder, index=options.index, scoring=options.scoring)
         return run_day(source, detector, output_dir=folder, config=OmegaConf.to_container(cfg, resolve=True),
-                       progress=progress, started=started)
+                       progress=progress, started=started, history=options.history)
 
 
 def evaluate_from_config(cfg: DictConfig) -> dict[str, float]:

@@ -227,6 +227,54 @@ class TokenStore:
         self._tokens = np.concatenate([self._tokens] + [b[0] for b in blocks])
         self._offsets = offsets
 
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], list[str]]:
+        """The store as plain arrays (``tokens``, ``offsets``, ``hidden_pos``, ``hidden_label``) and its
+        vocabulary: what :meth:`from_arrays` rebuilds it from (``.npz`` and JSON, never pickle)."""
+        self._settle()
+        arrays = {"tokens": self._tokens, "offsets": self._offsets,
+                  "hidden_pos": np.frombuffer(self._hidden_pos, dtype=np.int64).copy(),
+                  "hidden_label": np.frombuffer(self._hidden_label, dtype=np.int32).copy()}
+        return arrays, list(self._vocab)
+
+    @classmethod
+    def merged(cls, parts: list[tuple[dict[str, np.ndarray], list[str]]], picks: list[np.ndarray], *,
+               head: int = 48, tail: int = 16) -> TokenStore:
+        """One store of prompts drawn from several :meth:`to_arrays` parts: new position ``j`` holds
+        prompt ``picks[k][j]`` of part ``k`` for the part that supplies it (-1: another part does).
+
+        The vocabularies are joined (the first part's ids first), and each part's ids mapped onto them.
+        """
+        store = cls(head=head, tail=tail)
+        n = len(picks[0]) if picks else 0
+        lengths = np.zeros(n, dtype=np.int64)
+        for (arrays, _), pick in zip(parts, picks):
+            have = pick >= 0
+            lengths[have] = np.diff(arrays["offsets"])[pick[have]]
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        tokens = np.empty(offsets[-1], dtype=np.int32)
+        hidden_pos, hidden_label = [], []
+        for (arrays, words), pick in zip(parts, picks):
+            mapping = np.fromiter((store._vocab.setdefault(w, len(store._vocab)) for w in words), dtype=np.int32,
+                                  count=len(words))
+            at = np.flatnonzero(pick >= 0)
+            if not len(at):
+                continue
+            source = pick[at]
+            tokens[ranges(offsets[at], lengths[at])] = mapping[arrays["tokens"][ranges(arrays["offsets"][source],
+                                                                                       lengths[at])]]
+            new_position = np.full(len(arrays["offsets"]) - 1, -1, dtype=np.int64)
+            new_position[source] = at
+            moved = new_position[arrays["hidden_pos"]]
+            hidden_pos.append(moved[moved >= 0])
+            hidden_label.append(mapping[arrays["hidden_label"][moved >= 0]])
+        store._tokens, store._offsets, store._n = tokens, offsets, n
+        if hidden_pos:
+            order = np.argsort(np.concatenate(hidden_pos), kind="stable")
+            store._hidden_pos = array("q", np.concatenate(hidden_pos)[order].astype(np.int64).tobytes())
+            store._hidden_label = array("i", np.concatenate(hidden_label)[order].astype(np.int32).tobytes())
+        return store
+
     def words(self) -> list[str]:
         """The vocabulary, indexed by token id."""
         return list(self._vocab)

@@ -322,7 +322,9 @@ CAMPAIGN_COLUMNS = [
     ("top_templates", "list<element: struct<template: string, share: double>>"), ("sequence", "double"),
     ("repeats", "double"), ("novelty", "double"), ("popular_share", "double"), ("member_subjects", "double"),
     ("link_ratio", "double"), ("link_share", "double"), ("exchange", "double"), ("timing_clumping", "double"),
-    ("topic_clumping", "double"), ("first_seen", "timestamp[us, tz=UTC]"), ("last_seen", "timestamp[us, tz=UTC]")]
+    ("topic_clumping", "double"), ("first_seen", "timestamp[us, tz=UTC]"), ("last_seen", "timestamp[us, tz=UTC]"),
+    ("first_day", "large_string"), ("last_day", "large_string"), ("days_active", "int64"), ("status", "large_string"),
+    ("linked_to", "large_string")]
 
 
 @pytest.mark.parametrize("campaigns", [True, False])

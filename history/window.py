@@ -1,0 +1,67 @@
+"""The window a day is scored over: its own traffic and the stored days before it, as one day.
+
+Prompts keep their identity (the digest of their normalised text) across days, so a prompt
+sent on three days is one prompt with three days of rows, and the merged day is in the same
+canonical order (by digest) as a day ingested whole: the window of three stored days scores
+the same as the three days read in one run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from history.store import HistoryStore
+from job.ingest import Day
+from scoring.tokens import TokenStore
+
+
+def window_day(today: Day, store: HistoryStore, earlier: list[str]) -> tuple[Day, np.ndarray]:
+    """``today`` merged with the stored ``earlier`` days; and, per account of the merged day,
+    whether it sent anything today (the accounts the day's tables report)."""
+    if not earlier:
+        return today, np.ones(len(today.accounts), dtype=bool)
+    parts = [store.load_prompts(day) for day in earlier]
+    rows = [store.load_rows(day) for day in earlier]
+    digests = np.unique(np.concatenate([p[0] for p in parts] + [today.digests]))
+    vectors = np.empty((len(digests), today.vectors.shape[1]), dtype=np.float32)
+    picks = []
+    for part_digests, part_vectors, _ in parts:
+        at = np.searchsorted(digests, part_digests)
+        vectors[at] = part_vectors
+        pick = np.full(len(digests), -1, dtype=np.int64)
+        pick[at] = np.arange(len(part_digests))
+        picks.append(pick)
+    at = np.searchsorted(digests, today.digests)
+    vectors[at] = np.asarray(today.vectors[0:len(today.digests)])
+    pick = np.full(len(digests), -1, dtype=np.int64)
+    pick[at] = np.arange(len(today.digests))
+    for earlier_pick in picks:  # each prompt's tokens come from one day: today's, else the latest
+        earlier_pick[pick >= 0] = -1
+    for k in range(len(picks) - 1):
+        for later in picks[k + 1:]:
+            picks[k][later >= 0] = -1
+    tokens = TokenStore.merged([p[2] for p in parts] + [today.tokens.to_arrays()], picks + [pick],
+                               head=today.tokens.head, tail=today.tokens.tail)
+    today_rows = pd.DataFrame({"account_id": np.asarray(today.accounts, dtype=object)[today.row_account],
+                               "timestamp": today.row_time, "digest": today.digests[today.row_uid],
+                               "row": today.row_number})
+    frames = [r.assign(row=np.int64(0)) for r in rows] + [today_rows]
+    every = pd.concat(frames, ignore_index=True)
+    names = sorted(set(every["account_id"]))
+    code = pd.Index(names).get_indexer(every["account_id"]).astype(np.int32)
+    merged = Day(vectors=vectors, tokens=tokens, row_account=code,
+                 row_uid=np.searchsorted(digests, every["digest"].to_numpy(np.uint64)).astype(np.int32),
+                 row_time=every["timestamp"].to_numpy(np.float64), row_number=every["row"].to_numpy(np.int64),
+                 accounts=names, rows_read=today.rows_read, rejected=Counter(today.rejected), digests=digests)
+    active = np.zeros(len(names), dtype=bool)
+    active[pd.Index(names).get_indexer(today.accounts)] = True
+    return merged, active
+
+
+def day_rows(day: Day) -> pd.DataFrame:
+    """What the store keeps of a day's rows: account, timestamp, prompt digest."""
+    return pd.DataFrame({"account_id": np.asarray(day.accounts, dtype=object)[day.row_account],
+                         "timestamp": day.row_time, "digest": day.digests[day.row_uid]})
