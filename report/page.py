@@ -20,6 +20,7 @@ import pandas as pd
 
 from files.atomic import atomic_path
 from report import svg
+from scoring.arrays import ranges
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -111,6 +112,9 @@ class _Evidence:
         self.day, self.found, self.node_cell, self.n_cells, self.code = day, found, node_cell, n_cells, code
         nodes = found.nodes
         self.starts = np.searchsorted(nodes.account, np.arange(nodes.n_accounts + 1))
+        # Nodes by prompt, so the owners of a set of prompts are a gather, not a scan of every node.
+        self.by_uid = np.argsort(nodes.uid, kind="stable")
+        self.sorted_uid = nodes.uid[self.by_uid]
 
     def nodes_of(self, accounts: np.ndarray) -> np.ndarray:
         return np.concatenate([np.arange(self.starts[a], self.starts[a + 1]) for a in accounts]) \
@@ -134,7 +138,8 @@ class _Evidence:
         uids = nodes.uid[self.nodes_of(np.array([account]))]
         near = np.unique(self.found.neighbour_ids[uids].ravel())
         near = near[near >= 0]
-        owners = nodes.account[np.isin(nodes.uid, near)]
+        lo, hi = np.searchsorted(self.sorted_uid, near), np.searchsorted(self.sorted_uid, near, side="right")
+        owners = nodes.account[self.by_uid[ranges(lo, hi - lo)]]
         owners = owners[owners != account]
         if not len(owners):
             return []
