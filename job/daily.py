@@ -34,7 +34,6 @@ from traffic.read import InputError, InputOptions, read_traffic
 log = logging.getLogger(__name__)
 
 
-
 def check_traffic(source: InputOptions) -> None:
     """Check the traffic file and its (configured) columns at once.
 

@@ -162,7 +162,13 @@ def _campaign_part(table: pd.DataFrame, scored, evidence: _Evidence, points, day
     for row in shown.itertuples(index=False):
         members = np.flatnonzero(scored.campaign_of == position[row.campaign_id])
         names = [evidence.day.accounts[m] for m in members]
-        body = [f"<p>{escape(row.reason)}</p>", _templates(row.top_templates),
+        days, linked = getattr(row, "days_active", 1), getattr(row, "linked_to", "")
+        since = ""
+        if days > 1 or linked:  # only with history: a day scored alone has nothing to add
+            since = (f"<p class=muted>Seen on {days} day{'s' if days > 1 else ''} since {escape(str(row.first_day))} "
+                     f"({escape(row.status)}" + (f"; the same generator as {escape(linked)}" if linked else "")
+                     + ").</p>")
+        body = [f"<p>{escape(row.reason)}</p>", since, _templates(row.top_templates),
                 f"<p class=muted>Members ({len(names):,}): {escape(', '.join(names[:12]))}"
                 f"{' …' if len(names) > 12 else ''}</p>",
                 _examples(evidence.examples(members, options.examples)),
