@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from files.atomic import atomic_path
+from synthetic.scale.lengths import RealLengths
 from synthetic.demo.harvesters import HARVESTERS
 from synthetic.demo.phrasing import ALGEBRA_PROBLEMS, CHEMISTRY_PROBLEMS
 from synthetic.timing import DAY_SECONDS, parse_day
@@ -265,8 +266,12 @@ def _check(n_rows: int, seed: int, batch_rows: int, n_harvesters: int) -> None:
 
 
 def write_day(path: str | os.PathLike, n_rows: int, *, seed: int = 0, batch_rows: int = 250_000,
-              day: str = "2026-11-27", n_harvesters: int = 5) -> Path:
+              day: str = "2026-11-27", n_harvesters: int = 5, lengths: RealLengths | None = None) -> Path:
     """Write :func:`day_batches` to a Parquet file, one row group per batch, atomically.
+
+    Args:
+        lengths: turns each prompt into one of real length (:mod:`synthetic.scale.lengths`); None keeps
+            the synthetic prompts as they are.
 
     Returns:
         ``path`` as a :class:`pathlib.Path`; missing parent folders are created.
@@ -276,5 +281,7 @@ def write_day(path: str | os.PathLike, n_rows: int, *, seed: int = 0, batch_rows
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
         for batch in day_batches(n_rows, seed=seed, batch_rows=batch_rows, day=day, n_harvesters=n_harvesters):
+            if lengths is not None:
+                batch = batch.set_column(2, "prompt", lengths.lengthen(batch.column(2)))
             writer.write_batch(batch, row_group_size=len(batch))
     return path
