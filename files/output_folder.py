@@ -87,7 +87,7 @@ class OutputFolder:
         except OSError as err:
             raise OutputError(f"{self.key}={self.target}: cannot write in {parent} ({err.strerror}); "
                               f"choose a folder you can write to") from None
-        _lock_or_refuse(self._lock, self.target, key=self.key)
+        lock_or_refuse(self._lock, self.target, key=self.key)
         self._recover()
         try:
             self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.staging-", dir=parent))
@@ -104,14 +104,14 @@ class OutputFolder:
         _fsync_tree(self.staging)
         if not self.target.exists():
             os.rename(self.staging, self.target)
-        elif _exchange(self.staging, self.target):
+        elif exchange_paths(self.staging, self.target):
             shutil.rmtree(self.staging)  # now the previous results
         else:
             aside = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
             os.rename(self.target, aside)
             os.rename(self.staging, self.target)
             shutil.rmtree(aside)
-        _fsync_dir(self.target.parent)
+        fsync_dir(self.target.parent)
         self.staging = None
         return self.target
 
@@ -135,7 +135,12 @@ class OutputFolder:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _lock_or_refuse(fd: int, target: Path, *, key: str) -> None:
+def lock_or_refuse(fd: int, target: Path, *, key: str) -> None:
+    """Take the exclusive lock on ``fd`` (held until it is closed), or refuse: another run holds it.
+
+    Raises:
+        OutputError: naming ``key``, ``target`` and the holder's pid (``fd`` is closed then).
+    """
     try:
         import fcntl
     except ImportError:  # no advisory locks on this platform: runs are not serialised
@@ -157,7 +162,7 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def exchange_paths(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux ``renameat2``); False where the system cannot."""
     if not sys.platform.startswith("linux"):
         return False
@@ -179,10 +184,11 @@ def _fsync_tree(folder: Path) -> None:
         if path.is_file():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a folder's renames durable (where the file system allows)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

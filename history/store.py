@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from files.atomic import atomic_path, default_mode
-from files.output_folder import OutputError, _exchange, _fsync_dir, _lock_or_refuse
+from files.output_folder import OutputError, exchange_paths, fsync_dir, lock_or_refuse
 from scoring.tokens import TokenStore
 
 FORMAT = 1
@@ -56,7 +56,7 @@ class HistoryStore:
         except OSError as err:
             raise HistoryError(f"history.dir={self.root}: cannot write there ({err.strerror}); choose a folder "
                                f"you can write to") from None
-        _lock_or_refuse(self._lock, self.root, key="history.dir")  # one run at a time
+        lock_or_refuse(self._lock, self.root, key="history.dir")  # one run at a time
         meta = self.root / "store.json"
         if meta.is_file():
             stored = json.loads(meta.read_text())
@@ -123,14 +123,14 @@ class HistoryStore:
             target = days / day
             if not target.exists():
                 staging.rename(target)
-            elif _exchange(staging, target):
+            elif exchange_paths(staging, target):
                 shutil.rmtree(staging)
             else:
                 aside = days / f".{day}.old"
                 target.rename(aside)
                 staging.rename(target)
                 shutil.rmtree(aside)
-            _fsync_dir(days)
+            fsync_dir(days)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return days / day
