@@ -66,8 +66,9 @@ def evidence(features: Features, groups: TemplateGroups, i: int, *, n_domains: i
     k = int(groups.n_templates[i])
     if k:
         text += f" from {k} template{'s' if k != 1 else ''}"
-    text += (f" spanning {int(features.domains[i])} of {n_domains} domains and {int(features.subjects[i])} "
-             f"subjects (≈{min(features.diversity[i], features.subjects[i]):.0f} used evenly)")
+    subjects = int(features.subjects[i])
+    text += (f" spanning {int(features.domains[i])} of {n_domains} domains and {subjects} "
+             f"subject{'s' if subjects != 1 else ''} (≈{min(features.diversity[i], features.subjects[i]):.0f} used evenly)")
     if k:
         text += f"; {groups.top_share[i]:.0%} fit `{groups.top_template[i]}`"
     return text

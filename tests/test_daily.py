@@ -192,3 +192,10 @@ def test_a_day_of_one_harvester_alone_is_still_judged(detector, demo, tmp_path):
     frame[frame["account_id"] == top].drop(columns=["kind", "strategy"]).to_parquet(path, index=False)
     summary = run(detector, path, tmp_path / "out")
     assert summary["accounts_scored"] == 1 and summary["accounts_flagged"] == 1
+
+
+def test_reasons_count_in_good_english(demo_run):
+    table, _, _ = demo_run
+    reasons = " ".join(table["reason"])
+    assert " 1 prompts" not in reasons and " 1 subjects" not in reasons and " 1 templates" not in reasons
+    assert "1 prompt spanning" in reasons  # the demo has one-prompt users
