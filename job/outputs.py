@@ -62,8 +62,11 @@ def conform(table: pd.DataFrame | None, name: str, *, day: str) -> pa.Table:
             columns["day"] = pa.array([day] * n, type=field.type)
         elif field.name in table:
             values = table[field.name]
-            columns[field.name] = pa.array(values.tolist() if field.type == _TEMPLATES else values,
-                                           type=field.type, from_pandas=True)
+            if pa.types.is_timestamp(field.type):  # a day's times may carry nanoseconds; microseconds are kept
+                columns[field.name] = pa.array(values, from_pandas=True).cast(field.type, safe=False)
+            else:
+                columns[field.name] = pa.array(values.tolist() if field.type == _TEMPLATES else values,
+                                               type=field.type, from_pandas=True)
         else:
             columns[field.name] = pa.array([_FILL.get(field.name)] * n, type=field.type, from_pandas=True)
     return pa.table(columns, schema=schema)

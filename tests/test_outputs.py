@@ -347,3 +347,19 @@ def test_the_output_schema_is_pinned_whatever_the_day_holds(detector, days, tmp_
     summary = json.loads((out / "summary.json").read_text())
     assert summary["schema_version"] == 1 and summary["day"] == "2026-11-27"
     assert len(pd.read_parquet(out / "campaigns.parquet")) == (summary["campaigns"] if campaigns else 0)
+
+
+def test_times_finer_than_microseconds_are_written(detector, days, tmp_path):
+    """Nanosecond timestamps (a scale day's) keep their microseconds in the tables."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = pd.read_parquet(days[1])
+    stamps = pd.to_datetime(frame["timestamp"], utc=True).astype("datetime64[ns, UTC]") + pd.to_timedelta(
+        np.arange(len(frame)) % 997, unit="ns")
+    table = pa.table({"account_id": frame["account_id"], "timestamp": pa.array(stamps, pa.timestamp("ns", tz="UTC")),
+                      "prompt": frame["prompt"]})
+    path = tmp_path / "ns.parquet"
+    pq.write_table(table, path)
+    run(detector, path, tmp_path / "out")
+    assert pd.read_parquet(tmp_path / "out" / "accounts.parquet")["first_seen"].dt.year.eq(2026).all()

@@ -96,21 +96,27 @@ def _parquet_chunks(parquet: pq.ParquetFile, *, path: Path, columns: Columns,
         groups = parquet.num_row_groups
         for group in range(groups):
             start, size = done, parquet.metadata.row_group(group).num_rows
-            try:
-                for batch in parquet.iter_batches(batch_size=chunk_rows, columns=wanted, row_groups=[group]):
-                    timestamps, seconds = _arrow_timestamps(batch.column(columns.timestamp))
-                    yield RawChunk(row=list(range(done + 1, done + batch.num_rows + 1)),
-                                   account=batch.column(columns.account_id).to_pylist(),
-                                   timestamp=timestamps, prompt=batch.column(columns.prompt).to_pylist(),
-                                   seconds=seconds)
-                    done += batch.num_rows
-            except (pa.ArrowException, OSError) as exc:
-                why = " ".join(str(exc).split())
-                detail = (f"row group {group + 1} of {groups} (rows {start + 1:,}-{start + size:,}) cannot be "
-                          f"decoded ({why}); the file is corrupt there")
-                yield RawChunk(rejected=[Rejected(row=row, reason="unreadable", detail=detail)
-                                         for row in range(done + 1, start + size + 1)])
-                done = start + size
+            batches = parquet.iter_batches(batch_size=chunk_rows, columns=wanted, row_groups=[group])
+            while True:
+                # Only the decoding is guarded: a value the conversion below refuses is a bug, not corruption.
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                except (pa.ArrowException, OSError) as exc:
+                    why = " ".join(str(exc).split())
+                    detail = (f"row group {group + 1} of {groups} (rows {start + 1:,}-{start + size:,}) cannot be "
+                              f"decoded ({why}); the file is corrupt there")
+                    yield RawChunk(rejected=[Rejected(row=row, reason="unreadable", detail=detail)
+                                             for row in range(done + 1, start + size + 1)])
+                    done = start + size
+                    break
+                timestamps, seconds = _arrow_timestamps(batch.column(columns.timestamp))
+                yield RawChunk(row=list(range(done + 1, done + batch.num_rows + 1)),
+                               account=batch.column(columns.account_id).to_pylist(),
+                               timestamp=timestamps, prompt=batch.column(columns.prompt).to_pylist(),
+                               seconds=seconds)
+                done += batch.num_rows
 
 
 def _arrow_timestamps(values: pa.Array) -> tuple[list | np.ndarray, bool]:
@@ -120,7 +126,7 @@ def _arrow_timestamps(values: pa.Array) -> tuple[list | np.ndarray, bool]:
     if pa.types.is_date(kind):
         values, kind = values.cast(pa.timestamp("s")), pa.timestamp("s")
     if pa.types.is_timestamp(kind):
-        ticks = values.cast(pa.int64()).cast(pa.float64()).to_numpy(zero_copy_only=False)
+        ticks = values.cast(pa.int64()).cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
         return ticks / _TICKS_PER_SECOND[kind.unit], True  # a naive timestamp is taken as UTC
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         return values.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False), False  # ns counts exceed 2^53
