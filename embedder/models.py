@@ -208,7 +208,7 @@ def _ensure_static_model(target: pathlib.Path, static_dims: int) -> pathlib.Path
             shutil.rmtree(target)
         building = pathlib.Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
         log.info("building the static embedding model from MiniLM: once, from seconds to a few minutes; "
-                    "later runs load it from %s", target)
+                 "later runs load it from %s", target)
         started = time.monotonic()
         try:
             _distill_static(building, static_dims)
