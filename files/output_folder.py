@@ -101,17 +101,7 @@ class OutputFolder:
     def publish(self) -> Path:
         """Make the staging folder's files the results in ``target``, in one step."""
         assert self.staging is not None, "publish() outside the with block"
-        _fsync_tree(self.staging)
-        if not self.target.exists():
-            os.rename(self.staging, self.target)
-        elif exchange_paths(self.staging, self.target):
-            shutil.rmtree(self.staging)  # now the previous results
-        else:
-            aside = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-            os.rename(self.target, aside)
-            os.rename(self.staging, self.target)
-            shutil.rmtree(aside)
-        fsync_dir(self.target.parent)
+        replace_folder(self.staging, self.target)
         self.staging = None
         return self.target
 
@@ -125,14 +115,36 @@ class OutputFolder:
 
     def _recover(self) -> None:
         """Clear what killed runs left beside the target (the lock is ours, so none is live)."""
-        parent, name = self.target.parent, self.target.name
-        for leftover in parent.glob(f".{name}.staging-*"):
+        for leftover in self.target.parent.glob(f".{self.target.name}.staging-*"):
             shutil.rmtree(leftover, ignore_errors=True)
-        aside = sorted(parent.glob(f".{name}.old-*"))
-        if aside and not self.target.exists():
-            os.rename(aside.pop(), self.target)  # killed mid-swap: the previous results come back
-        for leftover in aside:
-            shutil.rmtree(leftover, ignore_errors=True)
+        restore_aside(self.target)
+
+
+def replace_folder(staging: Path, target: Path) -> None:
+    """Make the complete folder ``staging`` the folder ``target`` in one step (its files fsynced first);
+    whatever ``target`` held is deleted. Where the system cannot exchange two paths, ``target`` is
+    renamed aside first (:func:`restore_aside` brings it back after a kill between the renames)."""
+    _fsync_tree(staging)
+    if not target.exists():
+        os.rename(staging, target)
+    elif exchange_paths(staging, target):
+        shutil.rmtree(staging)  # now the previous contents
+    else:
+        aside = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.rename(target, aside)
+        os.rename(staging, target)
+        shutil.rmtree(aside)
+    fsync_dir(target.parent)
+
+
+def restore_aside(target: Path) -> None:
+    """Undo what a run killed inside :func:`replace_folder` left: a missing ``target`` whose previous
+    folder was renamed aside comes back; other asides are deleted."""
+    aside = sorted(target.parent.glob(f".{target.name}.old-*"))
+    if aside and not target.exists():
+        os.rename(aside.pop(), target)
+    for leftover in aside:
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def lock_or_refuse(fd: int, target: Path, *, key: str) -> None:

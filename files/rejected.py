@@ -23,7 +23,7 @@ class RejectedLog:
     def __init__(self, path: str | os.PathLike, *, source: str) -> None:
         self.path = Path(path)
         self.source = source
-        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self._tmp = self.path.with_name(f".{self.path.name}.tmp")
         self._fh: IO[str] | None = open(self._tmp, "w", encoding="utf-8")
         self.examples: dict[str, dict] = {}  # the first record of each reason, for messages
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from files.atomic import atomic_path, default_mode
-from files.output_folder import OutputError, exchange_paths, fsync_dir, lock_or_refuse
+from files.output_folder import OutputError, lock_or_refuse, replace_folder, restore_aside
 from scoring.tokens import TokenStore
 
 FORMAT = 1
@@ -118,19 +118,7 @@ class HistoryStore:
             rows.to_parquet(staging / "rows.parquet", index=False)
             for name, table in tables.items():
                 table.to_parquet(staging / f"{name}.parquet", index=False)
-            for path in staging.iterdir():
-                path.chmod(default_mode())
-            target = days / day
-            if not target.exists():
-                staging.rename(target)
-            elif exchange_paths(staging, target):
-                shutil.rmtree(staging)
-            else:
-                aside = days / f".{day}.old"
-                target.rename(aside)
-                staging.rename(target)
-                shutil.rmtree(aside)
-            fsync_dir(days)
+            replace_folder(staging, days / day)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return days / day
@@ -139,10 +127,8 @@ class HistoryStore:
         """Drop the days older than ``days`` days before ``day`` (whole folders: nothing is rebuilt);
         returns the days dropped. Also clears what killed runs left (a day renamed aside mid-swap comes back)."""
         folder = self.root / "days"
-        for aside in folder.glob(".*.old"):
-            original = folder / aside.name[1:-len(".old")]
-            if not original.exists():
-                aside.rename(original)
+        for aside in {p.name[1:].split(".old-")[0] for p in folder.glob(".*.old-*")}:
+            restore_aside(folder / aside)
         for leftover in folder.glob(".*"):
             shutil.rmtree(leftover, ignore_errors=True)
         first = (date.fromisoformat(day) - timedelta(days=days - 1)).isoformat()

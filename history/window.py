@@ -23,33 +23,22 @@ def window_day(today: Day, store: HistoryStore, earlier: list[str]) -> tuple[Day
     whether it sent anything today (the accounts the day's tables report)."""
     if not earlier:
         return today, np.ones(len(today.accounts), dtype=bool)
-    parts = [store.load_prompts(day) for day in earlier]
-    rows = [store.load_rows(day) for day in earlier]
-    digests = np.unique(np.concatenate([p[0] for p in parts] + [today.digests]))
+    # Every source of prompts, today last: a prompt sent on several days takes its tokens from the
+    # latest (its vector is the same on every day).
+    sources = [store.load_prompts(day) for day in earlier]
+    sources.append((today.digests, np.asarray(today.vectors[0:len(today.digests)]), today.tokens.to_arrays()))
+    digests = np.unique(np.concatenate([source[0] for source in sources]))
     vectors = np.empty((len(digests), today.vectors.shape[1]), dtype=np.float32)
-    picks = []
-    for part_digests, part_vectors, _ in parts:
+    owner = np.full(len(digests), -1, dtype=np.int64)
+    position = np.empty(len(digests), dtype=np.int64)
+    for k, (part_digests, part_vectors, _) in enumerate(sources):
         at = np.searchsorted(digests, part_digests)
-        vectors[at] = part_vectors
-        pick = np.full(len(digests), -1, dtype=np.int64)
-        pick[at] = np.arange(len(part_digests))
-        picks.append(pick)
-    at = np.searchsorted(digests, today.digests)
-    vectors[at] = np.asarray(today.vectors[0:len(today.digests)])
-    pick = np.full(len(digests), -1, dtype=np.int64)
-    pick[at] = np.arange(len(today.digests))
-    for earlier_pick in picks:  # each prompt's tokens come from one day: today's, else the latest
-        earlier_pick[pick >= 0] = -1
-    for k in range(len(picks) - 1):
-        for later in picks[k + 1:]:
-            picks[k][later >= 0] = -1
-    tokens = TokenStore.merged([p[2] for p in parts] + [today.tokens.to_arrays()], picks + [pick],
-                               head=today.tokens.head, tail=today.tokens.tail)
-    today_rows = pd.DataFrame({"account_id": np.asarray(today.accounts, dtype=object)[today.row_account],
-                               "timestamp": today.row_time, "digest": today.digests[today.row_uid],
-                               "row": today.row_number})
-    frames = [r.assign(row=np.int64(0)) for r in rows] + [today_rows]
-    every = pd.concat(frames, ignore_index=True)
+        vectors[at], owner[at], position[at] = part_vectors, k, np.arange(len(part_digests))
+    picks = [np.where(owner == k, position, -1) for k in range(len(sources))]
+    tokens = TokenStore.merged([source[2] for source in sources], picks, head=today.tokens.head,
+                               tail=today.tokens.tail)
+    rows = [store.load_rows(day).assign(row=np.int64(0)) for day in earlier]
+    every = pd.concat([*rows, day_rows(today).assign(row=today.row_number)], ignore_index=True)
     names = sorted(set(every["account_id"]))
     code = pd.Index(names).get_indexer(every["account_id"]).astype(np.int32)
     merged = Day(vectors=vectors, tokens=tokens, row_account=code,

@@ -124,14 +124,12 @@ def _score_and_write(folder: OutputFolder, source: InputOptions, detector: Detec
             previous = store.previous(when)
             stored = {name: store.load_table(previous, name) if previous else None
                       for name in ("campaigns", "members", "wording")}
-            wording = template_wording(day.tokens, campaign_prompts(day, scored, sorted(campaigns["campaign_id"])))
+            wording = template_wording(day.tokens, campaign_prompts(scored, sorted(campaigns["campaign_id"])))
             campaigns, renamed, alerts = follow(
                 campaigns, members, wording=wording, previous=stored["campaigns"],
                 previous_members=stored["members"], previous_wording=stored["wording"], day=when)
-            wording["campaign_id"] = wording["campaign_id"].replace(renamed)
-            if renamed:
-                accounts["campaign_id"] = accounts["campaign_id"].replace(renamed)
-                members["campaign_id"] = members["campaign_id"].replace(renamed)
+            for frame in (accounts, members, wording):  # the campaigns table ``follow`` renamed itself
+                frame["campaign_id"] = frame["campaign_id"].replace(renamed)
     else:
         campaigns, renamed = without_history(campaigns, day=when), {}
     scored = dataclasses.replace(scored, table=accounts, campaigns=campaigns,
@@ -189,7 +187,7 @@ def todays_tables(day: Day, scored: Scored, active: np.ndarray | None) -> tuple[
     return accounts.copy(), campaigns.copy(), members
 
 
-def campaign_prompts(day: Day, scored: Scored, names: list[str]) -> dict[str, np.ndarray]:
+def campaign_prompts(scored: Scored, names: list[str]) -> dict[str, np.ndarray]:
     """The distinct prompt ids of each named campaign's members."""
     nodes = scored.structure.nodes
     position = {name: i for i, name in enumerate(scored.campaign_ids)}

@@ -117,8 +117,8 @@ class _Evidence:
         self.sorted_uid = nodes.uid[self.by_uid]
 
     def nodes_of(self, accounts: np.ndarray) -> np.ndarray:
-        return np.concatenate([np.arange(self.starts[a], self.starts[a + 1]) for a in accounts]) \
-            if len(accounts) else np.zeros(0, dtype=np.int64)
+        accounts = np.asarray(accounts, dtype=np.int64)
+        return ranges(self.starts[accounts], self.starts[accounts + 1] - self.starts[accounts])
 
     def examples(self, accounts: np.ndarray, n: int) -> list[str]:
         nodes = self.nodes_of(accounts)

@@ -19,6 +19,10 @@ def _frame(width: int, height: int, body: list[str], *, title: str) -> str:
             f"<title>{escape(title)}</title>{''.join(body)}</svg>")
 
 
+def _plot_area(left: float, bottom: float, width: float, height: float) -> str:
+    return f'<rect x="{left}" y="{bottom - height}" width="{width}" height="{height}" fill="white" stroke="{LIGHT}"/>'
+
+
 def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "start", fill: str = INK) -> str:
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">'
             f"{escape(text)}</text>")
@@ -33,7 +37,7 @@ def histogram(values: np.ndarray, *, marked: np.ndarray, threshold: float, title
     hot, _ = np.histogram(values[np.asarray(marked, bool)], edges)
     left, bottom, plot_w, plot_h = 40, height - 28, width - 50, height - 50
     top = np.sqrt(max(1, total.max()))
-    body = [f'<rect x="{left}" y="{bottom - plot_h}" width="{plot_w}" height="{plot_h}" fill="white" stroke="{LIGHT}"/>']
+    body = [_plot_area(left, bottom, plot_w, plot_h)]
     step = plot_w / bins
     for i in range(bins):
         for count, colour in ((total[i], BLUE), (hot[i], RED)):
@@ -69,7 +73,7 @@ def scatter(x: np.ndarray, y: np.ndarray, *, marked: np.ndarray, x_label: str, y
     lo_x, hi_x = _span(x[finite]); lo_y, hi_y = _span(y[finite])
     px = lambda v: left + plot_w * (v - lo_x) / (hi_x - lo_x)  # noqa: E731
     py = lambda v: bottom - plot_h * (v - lo_y) / (hi_y - lo_y)  # noqa: E731
-    body = [f'<rect x="{left}" y="{bottom - plot_h}" width="{plot_w}" height="{plot_h}" fill="white" stroke="{LIGHT}"/>']
+    body = [_plot_area(left, bottom, plot_w, plot_h)]
     for rows, colour, r in ((plain, BLUE, 2.0), (np.flatnonzero(marked), RED, 3.0)):
         rows = rows[finite[rows]]
         body += [f'<circle cx="{px(x[i]):.1f}" cy="{py(y[i]):.1f}" r="{r}" fill="{colour}" fill-opacity="0.6"/>'
@@ -91,7 +95,7 @@ def bars(counts: np.ndarray, marked: np.ndarray, *, labels: list[str], title: st
     left, bottom, plot_w, plot_h = 40, height - 28, width - 50, height - 46
     top = max(1.0, counts.max())
     step = plot_w / len(counts)
-    body = [f'<rect x="{left}" y="{bottom - plot_h}" width="{plot_w}" height="{plot_h}" fill="white" stroke="{LIGHT}"/>']
+    body = [_plot_area(left, bottom, plot_w, plot_h)]
     for i, (count, hot) in enumerate(zip(counts, marked)):
         for value, colour in ((count, BLUE), (hot, RED)):
             if value:

@@ -17,13 +17,13 @@ import json
 import zlib
 from dataclasses import fields
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import IO, Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from traffic.records import MISSING, Columns, InputError, Problem, RawChunk, Rejected, json_kind
+from traffic.records import MISSING, Columns, InputError, Problem, RawChunk, Rejected, json_kind, one_line
 
 _TICKS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
 
@@ -104,9 +104,8 @@ def _parquet_chunks(parquet: pq.ParquetFile, *, path: Path, columns: Columns,
                 except StopIteration:
                     break
                 except (pa.ArrowException, OSError) as exc:
-                    why = " ".join(str(exc).split())
                     detail = (f"row group {group + 1} of {groups} (rows {start + 1:,}-{start + size:,}) cannot be "
-                              f"decoded ({why}); the file is corrupt there")
+                              f"decoded ({one_line(exc)}); the file is corrupt there")
                     yield RawChunk(rejected=[Rejected(row=row, reason="unreadable", detail=detail)
                                              for row in range(done + 1, start + size + 1)])
                     done = start + size
@@ -135,11 +134,16 @@ def _arrow_timestamps(values: pa.Array) -> tuple[list | np.ndarray, bool]:
 
 # --- JSONL and CSV -------------------------------------------------------------------------
 
+def open_bytes(path: Path) -> IO[bytes]:
+    """A text file's bytes, gunzipped if it is named .gz."""
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
 class _Unreadable(Exception):
     """The text stream broke off (truncated gzip, an I/O error) after ``line`` lines."""
 
     def __init__(self, line: int, cause: Exception) -> None:
-        super().__init__(f"unreadable after line {line:,} ({' '.join(str(cause).split())})")
+        super().__init__(f"unreadable after line {line:,} ({one_line(cause)})")
         self.line = line
 
 
@@ -151,7 +155,7 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """
     lineno = 0
     try:
-        with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as stream:
+        with open_bytes(path) as stream:
             for lineno, line in enumerate(stream, start=1):
                 # A BOM is an encoding marker, not part of the first value.
                 yield lineno, (line[3:] if lineno == 1 and line.startswith(codecs.BOM_UTF8) else line)

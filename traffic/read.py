@@ -13,7 +13,6 @@ re-exported here).
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Iterator, Optional
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from traffic.formats import SOURCES
+from traffic.formats import SOURCES, open_bytes
 from traffic.records import Chunk, Columns, InputError, Rejected
 from traffic.validate import UNITS, validated
 
@@ -107,24 +106,27 @@ def read_traffic(options: InputOptions) -> Iterator[tuple[Chunk, list[Rejected]]
     if not path.is_file():
         problem = "is a directory, not a file" if path.is_dir() else "no such file"
         raise InputError(f"{path}: {problem}; check input.path")
-    fmt = detect_format(path) if options.format == "auto" else options.format
+    fmt = _format_of(options)
     raw_chunks = SOURCES[fmt](path, columns=options.columns, chunk_rows=options.chunk_rows,
                               delimiter=options.delimiter, max_prompt_chars=options.max_prompt_chars)
     return validated(raw_chunks, columns=options.columns, max_prompt_chars=options.max_prompt_chars,
                      timestamp_unit=options.timestamp_unit)
 
 
+def _format_of(options: InputOptions) -> str:
+    return detect_format(options.path) if options.format == "auto" else options.format
+
+
 def count_rows(options: InputOptions) -> int | None:
     """About how many rows the file holds, for a progress bar: Parquet's own count; lines for
     JSONL and CSV (a quoted field may span lines); None where the file cannot say."""
     path = Path(options.path)
-    fmt = detect_format(path) if options.format == "auto" else options.format
+    fmt = _format_of(options)
     try:
         if fmt == "parquet":
             return pq.ParquetFile(path).metadata.num_rows
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
         lines = 0
-        with opener(path, "rb") as stream:
+        with open_bytes(path) as stream:
             for block in iter(lambda: stream.read(1 << 24), b""):
                 lines += block.count(b"\n")
         return max(0, lines - (fmt == "csv"))

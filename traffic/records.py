@@ -38,7 +38,12 @@ class InputError(Exception):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
+        super().__init__(one_line(message))
+
+
+def one_line(text: object) -> str:
+    """``text`` with every run of whitespace (a library's multi-line complaint) folded to one space."""
+    return " ".join(str(text).split())
 
 
 @dataclass
