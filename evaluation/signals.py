@@ -152,6 +152,7 @@ def rescore(signals: DaySignals, model: ScoringModel, *, threshold: float, campa
         linked = position >= 0
         pooled[linked] = score[position[linked]]
         pooled_flagged[linked] = flagged[position[linked]]
-    score, flagged, through = inherit(own, own_flagged, pooled, pooled_flagged)
+    score, flagged, through = inherit(own, own_flagged, pooled, pooled_flagged,
+                                      n_distinct=out["n_distinct"].to_numpy(), min_prompts=min_prompts)
     out["own_score"], out["score"], out["flagged"], out["flagged_via_campaign"] = own, score, flagged, through
     return out

@@ -239,7 +239,8 @@ def _with_campaigns(scored: Scored, day: Day, found: AccountStage, linked, *, de
                      eligible=pooled.evidence.exchange < detector.scoring.campaigns.max_exchange)
     campaigns = campaigns_frame(pooled, verdicts, n_domains=found.reference.n_coarse,
                                 max_exchange=detector.scoring.campaigns.max_exchange)
-    table = apply_campaigns(scored.table, membership(day, linked, pooled.names), campaigns)
+    table = apply_campaigns(scored.table, membership(day, linked, pooled.names), campaigns,
+                            min_prompts=detector.scoring.min_prompts)
     return dataclasses.replace(scored, table=table, campaigns=campaigns, campaign_features=pooled.features,
                                campaign_evidence=pooled.evidence, campaign_ids=pooled.names,
                                campaign_of=linked.campaigns.campaign)

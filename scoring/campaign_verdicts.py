@@ -58,21 +58,25 @@ def campaign_names(campaign: np.ndarray, accounts: list[str], n_campaigns: int) 
 
 
 def inherit(own_score: np.ndarray, own_flagged: np.ndarray, campaign_score: np.ndarray,
-            campaign_flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            campaign_flagged: np.ndarray, *, n_distinct: np.ndarray,
+            min_prompts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Accounts' verdicts after inheriting from their campaigns (all arrays per account).
 
     Args:
         own_score, own_flagged: each account's own verdict.
         campaign_score, campaign_flagged: its campaign's (0 and False when unlinked).
+        n_distinct, min_prompts: an account with fewer distinct prompts is not flagged, alone
+            or through its campaign: at a few prompts a light user whose questions resemble a
+            fleet's cannot be told from one of its accounts. It still inherits the score and is
+            listed with the flagged campaign (``campaign_flagged``).
 
     Returns:
         (score, flagged, through): the higher of the two scores; flagged on its own or
         through a flagged campaign; ``through`` marks accounts flagged only by their campaign.
     """
     own_flagged = np.asarray(own_flagged, dtype=bool)
-    campaign_flagged = np.asarray(campaign_flagged, dtype=bool)
-    return (np.maximum(own_score, campaign_score), own_flagged | campaign_flagged,
-            campaign_flagged & ~own_flagged)
+    through = np.asarray(campaign_flagged, dtype=bool) & (np.asarray(n_distinct) >= min_prompts) & ~own_flagged
+    return np.maximum(own_score, campaign_score), own_flagged | through, through
 
 
 def campaign_reason(features: Features, groups: TemplateGroups, verdicts: Verdicts, tie: CampaignEvidence, i: int,
@@ -115,13 +119,15 @@ def campaign_table(names: list[str], features: Features, groups: TemplateGroups,
     return table.reset_index(drop=True)
 
 
-def apply_campaigns(accounts: pd.DataFrame, membership: pd.Series, campaigns: pd.DataFrame) -> pd.DataFrame:
+def apply_campaigns(accounts: pd.DataFrame, membership: pd.Series, campaigns: pd.DataFrame, *,
+                    min_prompts: int) -> pd.DataFrame:
     """The account table with campaign evidence joined in and inherited (re-ranked).
 
     Args:
         accounts: from :func:`scoring.verdicts.verdict_table`.
         membership: campaign id per account id (index), for linked accounts only.
         campaigns: from :func:`campaign_table`.
+        min_prompts: distinct prompts a member needs to be flagged through its campaign (:func:`inherit`).
 
     Adds ``campaign_id`` ("" when unlinked), ``campaign_score`` and ``campaign_flagged``;
     ``score``, ``flagged`` and ``reason`` then tell what the account inherited.
@@ -133,19 +139,23 @@ def apply_campaigns(accounts: pd.DataFrame, membership: pd.Series, campaigns: pd
     out["campaign_score"] = out["campaign_id"].map(info["score"]).where(linked, 0.0).astype(float)
     out["campaign_flagged"] = out["campaign_id"].map(info["flagged"]).where(linked, False).astype(bool)
     score, flagged, through = inherit(out["score"].to_numpy(float), out["flagged"].to_numpy(bool),
-                                      out["campaign_score"].to_numpy(float), out["campaign_flagged"].to_numpy(bool))
+                                      out["campaign_score"].to_numpy(float), out["campaign_flagged"].to_numpy(bool),
+                                      n_distinct=out["n_distinct"].to_numpy(), min_prompts=min_prompts)
     out["score"] = np.round(score, 4)
     out["flagged"] = flagged
     sizes = out["campaign_id"].map(info["n_accounts"]).fillna(0).astype(int)
     out["reason"] = [
-        _member_reason(own, cid, int(size), flagged=bool(cf), through=bool(t))
-        for own, cid, size, cf, t in zip(out["reason"], out["campaign_id"], sizes, out["campaign_flagged"], through)
+        _member_reason(own, cid, int(size), flagged=bool(cf), through=bool(t),
+                       light=int(n) < min_prompts and not bool(f), min_prompts=min_prompts)
+        for own, cid, size, cf, t, n, f in zip(out["reason"], out["campaign_id"], sizes, out["campaign_flagged"],
+                                              through, out["n_distinct"], out["flagged"])
     ]
     out = out.sort_values(["score", "account_id"], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
 
 
-def _member_reason(own: str, campaign_id: str, size: int, *, flagged: bool, through: bool) -> str:
+def _member_reason(own: str, campaign_id: str, size: int, *, flagged: bool, through: bool, light: bool,
+                   min_prompts: int) -> str:
     if not campaign_id:
         return own
     if through:
@@ -153,4 +163,6 @@ def _member_reason(own: str, campaign_id: str, size: int, *, flagged: bool, thro
         return (f"Flagged through {campaign_id} ({size:,} accounts scored as one; see campaigns.csv)."
                 f" On its own: {own.split('. ', 1)[-1]}")
     state = "flagged" if flagged else "not flagged"
+    if flagged and light:
+        state += f"; too few distinct prompts (under {min_prompts}) to be flagged through it"
     return f"{own} Member of {campaign_id} ({size:,} accounts, {state})."

@@ -11,6 +11,7 @@ from scipy import sparse
 
 from evaluation.signals import DaySignals, rescore
 from job import daily
+from scoring.campaign_verdicts import apply_campaigns
 from scoring.campaigns import MemberEvidence, clumping, find_campaigns, timing_counts
 from scoring.links import account_links
 from scoring.nodes import Nodes
@@ -201,7 +202,7 @@ def test_rescore_inherits_the_campaign_score():
     model = ScoringModel(reference=None, combiner=account, campaign_combiner=campaign)
     rows = pd.DataFrame(0.0, index=range(3), columns=features)
     rows["breadth_subjects"] = [-1.0, -1.0, 1.0]
-    accounts = pd.concat([pd.DataFrame({"account_id": ["fleet-1", "fleet-2", "loner"], "n_distinct": [20, 20, 20],
+    accounts = pd.concat([pd.DataFrame({"account_id": ["fleet-1", "fleet-2", "loner"], "n_distinct": [30, 5, 20],
                                         "campaign": [0, 0, -1], "campaign_id": ["c1", "c1", ""]}), rows], axis=1)
     pooled = pd.DataFrame(0.0, index=[0], columns=features).assign(breadth_subjects=2.0)
     campaigns = pd.concat([pd.DataFrame({"campaign": [0], "campaign_id": ["c1"], "n_accounts": [2],
@@ -210,5 +211,23 @@ def test_rescore_inherits_the_campaign_score():
                      min_prompts=30, max_exchange=1.5).set_index("account_id")
     assert scored.loc["fleet-1", "own_score"] < 0.1 and scored.loc["fleet-1", "score"] > 0.99
     assert scored.loc["fleet-1", "flagged"] and scored.loc["fleet-1", "flagged_via_campaign"]
+    # A member too light to carry evidence (5 distinct prompts, min_prompts 30) inherits the score, not the flag:
+    # at that volume a user whose questions resemble the fleet's cannot be told from one of its accounts.
+    assert scored.loc["fleet-2", "score"] > 0.99 and not scored.loc["fleet-2", "flagged"]
     # The loner scores high but has too few prompts to be flagged alone, and has no campaign to lean on.
     assert scored.loc["loner", "score"] > 0.95 and not scored.loc["loner", "flagged"]
+
+
+def test_a_light_member_of_a_flagged_campaign_is_listed_with_it_not_flagged_through_it():
+    accounts = pd.DataFrame({"account_id": ["heavy", "light", "loner"], "n_distinct": [25, 6, 40],
+                             "score": [0.05, 0.02, 0.3], "flagged": [False, False, False],
+                             "reason": ["Not flagged (score 0.05). 25 prompts.", "Not flagged (score 0.02). 6 prompts.",
+                                        "Not flagged (score 0.30). 40 prompts."]})
+    membership = pd.Series({"heavy": "campaign-a", "light": "campaign-a"})
+    campaigns = pd.DataFrame({"campaign_id": ["campaign-a"], "score": [0.97], "flagged": [True], "n_accounts": [2]})
+    table = apply_campaigns(accounts, membership, campaigns, min_prompts=10).set_index("account_id")
+    assert table.loc["heavy", "flagged"] and table.loc["heavy", "reason"].startswith("Flagged through campaign-a")
+    assert not table.loc["light", "flagged"] and table.loc["light", "campaign_flagged"]
+    assert table.loc["light", "score"] == 0.97, "it still ranks with its campaign"
+    assert "too few distinct prompts (under 10) to be flagged through it" in table.loc["light", "reason"]
+    assert not table.loc["loner", "flagged"] and table.loc["loner", "campaign_id"] == ""
