@@ -218,3 +218,18 @@ def test_benchmark_runs_bertopic_and_minilm(load_script, tmp_path: Path) -> None
     assert load_script("benchmark").main(["--n-prompts", "400", "--minilm-prompts", "40", "--out", str(out)]) == 0
     text = out.read_text()
     assert "BERTopic" in text and "all-MiniLM-L6-v2" in text and "not run" not in text
+
+
+def test_end_to_end_section_runs_the_job_beside_the_raw_encode_of_its_day(tmp_path: Path) -> None:
+    from benchmark.end_to_end import end_to_end_section
+    from embedder import EmbedderOptions, open_embedder
+
+    static = open_embedder(EmbedderOptions(name="static"))
+    (job, raw), source = end_to_end_section(rows=1_500, corpus=tmp_path / "no-corpora", workdir=tmp_path,
+                                            encode=static.encode)
+    assert (tmp_path / "out" / "accounts.parquet").is_file(), "the job itself ran on the day"
+    distinct = pc.unique(pq.read_table(tmp_path / "day.parquet", columns=["prompt"])["prompt"])
+    assert f"{len(distinct):,} distinct prompts" in raw["note"] and "log-normal" in source
+    assert job["prompts"] == raw["prompts"] == 1_500 and raw["x_raw_encode"] == 1.0
+    assert job["x_raw_encode"] == pytest.approx(job["seconds"] / raw["seconds"], rel=0.1)
+    assert job["peak_mb"] > 100, "the job's own process, model loaded, not this one's growth"

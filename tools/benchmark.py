@@ -13,7 +13,9 @@ a. template grouping on promptsource-filled prompts (truth: meta.template_id, an
    similarity threshold and two lower ones that group more);
 b. topic assignment on MMLU questions (truth: meta.subject): the project's codebook
    vs BERTopic;
-c. embedding: the static model vs MiniLM, throughput and recall@10 of neighbours.
+c. embedding: the static model vs MiniLM, throughput and recall@10 of neighbours;
+d. with ``--day-rows N``: the daily job end to end on a real-length day of N rows, beside the
+   raw static encode of that day's distinct prompts (``python tools/benchmark.py --day-rows 1000000``).
 
 Only the method is timed, never the embedding it is given. Without
 ../shared/data/prompts the demo vocabulary stands in (and the report says so).
@@ -28,6 +30,7 @@ import json
 import logging
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +41,7 @@ import numpy as np
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from embedder import EmbedderOptions, open_embedder  # noqa: E402
+from benchmark.end_to_end import end_to_end_section
 from benchmark.data import (MMLU, PROMPTSOURCE, PROMPTSOURCE_TEMPLATES, corpus_file, demo_templates, demo_topics,
                             read_labelled, template_text_labels)
 from benchmark.measure import measure
@@ -62,6 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip", default="", help=f"comma-separated peers to leave out: {', '.join(PEERS)}")
     parser.add_argument("--repeat", type=int, default=1,
                         help="time each grouping method this many times and keep its fastest run (default 1)")
+    parser.add_argument("--day-rows", type=int, default=0,
+                        help="rows of the real-length day that section d runs the daily job on, 0 = skip (default)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the results here: .md for markdown, anything else JSON")
     parser.add_argument("--readme", action="store_true",
@@ -72,8 +78,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--skip: unknown {sorted(args.skip - set(PEERS))}; choose from {', '.join(PEERS)}")
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
-    if args.n_prompts < 0 or args.minilm_prompts < 0:
-        parser.error("--n-prompts and --minilm-prompts must be >= 0")
+    if args.n_prompts < 0 or args.minilm_prompts < 0 or args.day_rows < 0:
+        parser.error("--n-prompts, --minilm-prompts and --day-rows must be >= 0")
     return args
 
 
@@ -118,6 +124,11 @@ def run(args: argparse.Namespace) -> dict:
                    f"({', '.join(f'{a} = {b}' for a, b in list(merged.items())[:2])}, ...)")
     data = {"a. template grouping": source, "b. topic assignment": topics.source,
             "c. embedding": f"{len(sample):,} prompts drawn at random from section a"}
+    if args.day_rows:
+        with tempfile.TemporaryDirectory(prefix="benchmark-day-") as work:
+            rows, day = end_to_end_section(rows=args.day_rows, corpus=args.data, workdir=Path(work),
+                                           encode=static.encode, seed=args.seed)
+        sections["d. the daily job end to end"], data["d. the daily job end to end"] = rows, day
     return {"data": data, "notes": notes, "sections": sections, "markdown": render(data, notes, sections)}
 
 
