@@ -41,9 +41,9 @@ import numpy as np
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from embedder import EmbedderOptions, open_embedder  # noqa: E402
-from benchmark.end_to_end import end_to_end_section
 from benchmark.data import (MMLU, PROMPTSOURCE, PROMPTSOURCE_TEMPLATES, corpus_file, demo_templates, demo_topics,
                             read_labelled, template_text_labels)
+from benchmark.end_to_end import end_to_end_section
 from benchmark.measure import measure
 from benchmark.report import markdown_table
 from benchmark.sections import embedding_section, grouping_section, topics_section
