@@ -60,9 +60,10 @@ class HistoryStore:
         meta = self.root / "store.json"
         if meta.is_file():
             stored = json.loads(meta.read_text())
-            if stored.get("format") != FORMAT or stored.get("identity") != json.loads(json.dumps(identity)):
-                differ = sorted(k for k in set(identity) | set(stored.get("identity", {}))
-                                if stored.get("identity", {}).get(k) != json.loads(json.dumps(identity)).get(k))
+            mine = json.loads(json.dumps(identity, default=str))  # as store.json holds it
+            theirs = stored.get("identity", {})
+            if stored.get("format") != FORMAT or theirs != mine:
+                differ = sorted(k for k in set(mine) | set(theirs) if theirs.get(k) != mine.get(k))
                 self.close()
                 raise HistoryError(f"history.dir={self.root}: written with another {', '.join(differ) or 'format'} "
                                    f"than this run's; score with the same embedder and options, or start a new "

@@ -33,8 +33,6 @@ GRAM_PROMPTS = 3
 MIN_GRAMS = 5
 """A campaign with fewer recurring 3-grams has no template wording to link it by."""
 
-HISTORY_COLUMNS = ("first_day", "last_day", "days_active", "status", "linked_to")
-
 
 def without_history(campaigns: pd.DataFrame, *, day: str) -> pd.DataFrame:
     """The campaigns of a day scored alone: each is new today."""
@@ -86,14 +84,12 @@ def follow(campaigns: pd.DataFrame, members: pd.DataFrame, *, wording: pd.DataFr
     if previous is None or not len(previous) or not len(campaigns):
         alerts = _alerts(out, previous, ended=set(previous["campaign_id"]) if previous is not None else set(), day=day)
         return out, {}, alerts
-    today_sets = members.groupby("campaign_id")["account_id"].apply(set).to_dict()
-    before_sets = previous_members.groupby("campaign_id")["account_id"].apply(set).to_dict()
-    pairs = []
-    for now, current in today_sets.items():
-        for old, earlier in before_sets.items():
-            share = len(current & earlier) / max(1, len(earlier))
-            if share >= KEEP_SHARE:
-                pairs.append((share, len(current & earlier), now, old))
+    # Members shared by each (today's, earlier) pair of campaigns: one join on account, not a pass per pair.
+    shared = members.merge(previous_members, on="account_id", suffixes=("", "_before")) \
+        .groupby(["campaign_id", "campaign_id_before"]).size()
+    size_before = previous_members.groupby("campaign_id").size()
+    pairs = [(n / size_before[old], n, now, old) for (now, old), n in shared.items()
+             if n / size_before[old] >= KEEP_SHARE]
     renamed: dict[str, str] = {}
     taken: set[str] = set()
     for _, _, now, old in sorted(pairs, key=lambda p: (-p[0], -p[1], p[2], p[3])):

@@ -21,11 +21,11 @@ from files.rejected import RejectedLog
 from files.tables import write_json, write_table
 from history.options import HistoryOptions
 from history.store import HistoryStore
-from history.tracking import HISTORY_COLUMNS, follow, template_wording, without_history
+from history.tracking import follow, template_wording, without_history
 from history.window import day_rows, window_day
 from job.ingest import Day, NothingToScore
 from job.outputs import SCHEMA_VERSION, conform
-from job.pipeline import Detector, Scored, read_day, score_day
+from job.pipeline import Detector, Scored, empty_campaigns, read_day, score_day
 from job.stage_timer import StageTimer, peak_rss_mb
 from report.page import write_report
 from scoring.verdicts import render_templates
@@ -183,7 +183,7 @@ def todays_tables(day: Day, scored: Scored, active: np.ndarray | None) -> tuple[
         if campaigns is not None:
             campaigns = campaigns[campaigns["campaign_id"].isin(live)].reset_index(drop=True)
     if campaigns is None:
-        campaigns = conform(None, "campaigns", day="").to_pandas().drop(columns=["day", *HISTORY_COLUMNS])
+        campaigns = empty_campaigns()
     return accounts.copy(), campaigns.copy(), members
 
 

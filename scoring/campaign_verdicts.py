@@ -145,10 +145,10 @@ def apply_campaigns(accounts: pd.DataFrame, membership: pd.Series, campaigns: pd
     out["flagged"] = flagged
     sizes = out["campaign_id"].map(info["n_accounts"]).fillna(0).astype(int)
     out["reason"] = [
-        _member_reason(own, cid, int(size), flagged=bool(cf), through=bool(t),
-                       light=int(n) < min_prompts and not bool(f), min_prompts=min_prompts)
-        for own, cid, size, cf, t, n, f in zip(out["reason"], out["campaign_id"], sizes, out["campaign_flagged"],
-                                              through, out["n_distinct"], out["flagged"])
+        _member_reason(own, cid, int(size), flagged=bool(cf), through=bool(t), light=int(n) < min_prompts,
+                       min_prompts=min_prompts)
+        for own, cid, size, cf, t, n in zip(out["reason"], out["campaign_id"], sizes, out["campaign_flagged"],
+                                           through, out["n_distinct"])
     ]
     out = out.sort_values(["score", "account_id"], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
