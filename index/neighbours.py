@@ -22,6 +22,8 @@ from index.gpu import place_index, to_cpu
 from index.options import IndexOptions
 
 AUTO = "auto"
+TIE_MARGIN = 5
+"""Candidates searched beyond k, so that prompts tied at the k-th place are chosen by id."""
 
 
 def resolve_factory(options: IndexOptions, n_vectors: int, *, dim: int | None = None) -> str:
@@ -103,7 +105,22 @@ def build_index(
     # An in-memory array is added in one call; anything else (a VectorFile) a block at a time.
     in_memory = isinstance(vectors, np.ndarray)
     x = _as_float32(vectors) if in_memory else vectors
-    n, d = x.shape
+    index = trained_index(x, options=options, seed=seed, train_max=train_max, train_iterations=train_iterations)
+    if in_memory:
+        index.add(x)
+    else:
+        for start in range(0, len(x), add_batch):
+            index.add(_as_float32(x[start : start + add_batch]))
+    set_search_params(index, options)
+    return place_index(index, device=device)
+
+
+def trained_index(vectors, *, options: IndexOptions, seed: int = 0, train_max: int = 200_000,
+                  train_iterations: int = 10) -> faiss.Index:
+    """The empty index :func:`build_index` fills: made from the factory ``options`` resolve to for
+    ``vectors`` and trained on them as :func:`build_index` describes. Shards of one day filled from
+    copies of it probe the same lists and hold the same codes as one index over the whole day."""
+    n, d = vectors.shape
     spec = resolve_factory(options, n, dim=d)
     try:
         index = faiss.index_factory(d, spec, faiss.METRIC_INNER_PRODUCT)
@@ -112,19 +129,12 @@ def build_index(
     if not index.is_trained:
         if n > train_max:
             pick = np.random.default_rng(seed).choice(n, size=train_max, replace=False)
-            sample = x[np.sort(pick)]
+            sample = vectors[np.sort(pick)]
         else:
-            sample = x if in_memory else x[0:n]
+            sample = vectors[0:n]
         _seed_clustering(index, seed, iterations=train_iterations)
         index.train(_as_float32(sample))
-        del sample
-    if in_memory:
-        index.add(x)
-    else:
-        for start in range(0, n, add_batch):
-            index.add(_as_float32(x[start : start + add_batch]))
-    set_search_params(index, options)
-    return place_index(index, device=device)
+    return index
 
 
 def set_search_params(index: faiss.Index, options: IndexOptions) -> None:
@@ -173,7 +183,9 @@ def self_knn(
     ``vectors`` must be the indexed vectors in id order (an array or a
     :class:`index.vector_file.VectorFile`). Exact duplicates of a
     vector are kept as neighbours; only the query's own id is dropped.
-    ``progress`` shows a bar over the prompts searched.
+    Each row is in :func:`canonical_order`, so equal similarities (a static
+    model gives word-for-word reorderings one vector) do not leave the choice
+    to the index's scan order. ``progress`` shows a bar over the prompts searched.
     """
     from tqdm.auto import tqdm
 
@@ -185,10 +197,20 @@ def self_knn(
     with tqdm(total=n, desc="neighbours", unit=" prompts", disable=not progress, dynamic_ncols=True) as bar:
         for start in range(0, n, batch_size):
             stop = min(n, start + batch_size)
-            s, j = search(index, vectors[start:stop], k=k + 1, batch_size=batch_size)
-            sims[start:stop], ids[start:stop] = drop_own(s, j, np.arange(start, stop))
+            s, j = search(index, vectors[start:stop], k=k + 1 + TIE_MARGIN, batch_size=batch_size)
+            s, j = drop_own(*canonical_order(s, j), np.arange(start, stop))
+            sims[start:stop], ids[start:stop] = s[:, :width], j[:, :width]
             bar.update(stop - start)
     return sims, ids
+
+
+def canonical_order(sims: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row of search results best first, equal similarities by ascending id (missing ones last).
+
+    The order one exact index would give whatever its scan order, and what the shards of a
+    day's index merge to (:mod:`engine.ray_search`)."""
+    order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), -sims))
+    return np.take_along_axis(sims, order, axis=1), np.take_along_axis(ids, order, axis=1)
 
 
 def drop_own(sims: np.ndarray, ids: np.ndarray, own_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from embedder import EmbedderOptions
+from engine.options import EngineOptions
 from evaluation.run import EvalOptions
 from evaluation.suite import SuiteOptions
 from history.options import HistoryOptions
@@ -38,6 +39,7 @@ class DailyConfig:
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
     output: OutputOptions = field(default_factory=OutputOptions)
     history: HistoryOptions = field(default_factory=HistoryOptions)
+    engine: EngineOptions = field(default_factory=EngineOptions)
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,7 @@ def _summary(day: Day, scored: Scored, *, source, detector: Detector, config: di
         "campaigns": 0 if scored.campaigns is None else int(len(scored.campaigns)),
         "campaigns_flagged": 0 if scored.campaigns is None else int(scored.campaigns["flagged"].sum()),
         "accounts_flagged_through_campaigns": int(table["reason"].str.startswith("Flagged through").sum()),
+        "engine": detector.engine.describe(),
         "index_factory": scored.index_factory,
         "index_recall": scored.index_recall,
         "threshold": detector.threshold,

@@ -77,18 +77,8 @@ class _Accumulator:
         self.rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, chunk: Chunk, embed: Callable[[list[str]], np.ndarray], reject: Callable[[Rejected], None]) -> None:
-        texts: list[str] = []
-        kept: list[int] = []
-        for i, raw in enumerate(chunk.prompt):
-            text = normalize_text(raw)
-            if not text:
-                reject(Rejected(int(chunk.row[i]), "prompt_empty",
-                                "prompt is empty after removing invisible and control characters",
-                                chunk.account_id[i]))
-                continue
-            kept.append(i)
-            texts.append(text)
-        digests = _digests(texts)
+        kept, texts = normalised(chunk, reject)
+        digests = text_digests(texts)
         new = self._first_sightings(digests)
         new_texts = [texts[i] for i in new]
         for text in new_texts:
@@ -156,7 +146,23 @@ class _Accumulator:
                    row_number=row_number, accounts=names, digests=self.seen)
 
 
-def _digests(texts: list[str]) -> np.ndarray:
+def normalised(chunk: Chunk, reject: Callable[[Rejected], None]) -> tuple[list[int], list[str]]:
+    """The chunk's rows whose prompt is not empty once normalised (positions), and those prompts
+    normalised; ``reject`` gets the others."""
+    texts: list[str] = []
+    kept: list[int] = []
+    for i, raw in enumerate(chunk.prompt):
+        text = normalize_text(raw)
+        if not text:
+            reject(Rejected(int(chunk.row[i]), "prompt_empty",
+                            "prompt is empty after removing invisible and control characters", chunk.account_id[i]))
+            continue
+        kept.append(i)
+        texts.append(text)
+    return kept, texts
+
+
+def text_digests(texts: list[str]) -> np.ndarray:
     """8-byte BLAKE2b digest of each text, as uint64 (the prompt's identity for deduplication)."""
     raw = b"".join(hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest() for t in texts)
     return np.frombuffer(raw, dtype="<u8").astype(np.uint64)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from embedder import Embedder
-from index.neighbours import build_index, exact_knn, recall_at_k, resolve_factory, self_knn, trainable_factory
+from engine import Engine, LocalEngine
+from index.neighbours import exact_knn, recall_at_k, resolve_factory, trainable_factory
 from index.options import IndexOptions
 from job.campaigns import AccountStage, campaigns_frame, link_accounts, membership, pool_campaigns
-from job.ingest import Day, NothingToScore, ingest
+from job.ingest import Day, NothingToScore
 from job.stage_timer import StageTimer
 from job.topic_cells import TopicVectors, day_reference
 from scoring.campaign_verdicts import CampaignEvidence, apply_campaigns
@@ -32,7 +33,7 @@ from scoring.popularity import prompt_reach
 from scoring.reference import Reference
 from scoring.templating import TemplateGroups, mine_templates
 from scoring.verdicts import judge, verdict_table
-from traffic.read import InputOptions, Rejected, count_rows, read_traffic
+from traffic.read import InputOptions, Rejected
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,14 @@ class Models:
 @dataclass(frozen=True)
 class Detector:
     """Everything that turns a traffic file into verdicts: the embedders, the fitted scoring model
-    (topic reference and combiner), and the index and scoring options."""
+    (topic reference and combiner), the index and scoring options, and the engine that reads,
+    embeds and self-joins the day (this process, or a Ray cluster)."""
 
     models: Models
     model: ScoringModel
     index: IndexOptions
     scoring: ScoringOptions
+    engine: Engine = field(default_factory=LocalEngine)
 
     @property
     def threshold(self) -> float:
@@ -131,11 +134,9 @@ def score_traffic(source: InputOptions, detector: Detector, *, reject: Callable[
 def read_day(source: InputOptions, detector: Detector, *, reject: Callable[[Rejected], None], timer: StageTimer,
              progress: bool = True) -> Day:
     """Read and embed one traffic file (the ``read_embed`` stage of :func:`score_traffic`)."""
-    main = detector.models.main
     with timer("read_embed"):
-        return ingest(read_traffic(source), embed=main.encode, dim=main.dim, reject=reject, progress=progress,
-                      total=count_rows(source) if progress else None,
-                      vectors_in_memory_max=detector.index.vectors_in_memory_max)
+        return detector.engine.read_day(source, embedder=detector.models.main, reject=reject, progress=progress,
+                                        vectors_in_memory_max=detector.index.vectors_in_memory_max)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def find_structure(day: Day, detector: Detector, *, timer: StageTimer, progress:
     nodes = Nodes.of_rows(day.row_account, day.row_uid, n_owners=len(day.accounts), n_uids=n_uids)
     # Neighbours across all accounts, and each prompt's reach.
     with timer("index"):
-        factory, reach, nn_ids, recall = _neighbours(day, nodes, index=index,
+        factory, reach, nn_ids, recall = _neighbours(day, nodes, index=index, engine=detector.engine,
                                                      duplicate_similarity=models.duplicate_similarity,
                                                      seed=scoring.seed, progress=progress)
     # Templates within each account.
@@ -262,7 +263,7 @@ def _seen(day: Day) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def _neighbours(day: Day, nodes: Nodes, *, index: IndexOptions, duplicate_similarity: float,
+def _neighbours(day: Day, nodes: Nodes, *, index: IndexOptions, engine: Engine, duplicate_similarity: float,
                 seed: int, progress: bool = False) -> tuple[str, np.ndarray, np.ndarray, dict | None]:
     """The index factory used, each prompt's reach across all accounts, the day's neighbour ids
     (int32), and the index's recall on a sample when ``index.recall_sample`` asks for it."""
@@ -274,9 +275,8 @@ def _neighbours(day: Day, nodes: Nodes, *, index: IndexOptions, duplicate_simila
                     "this day uses %s instead", factory, f"{n_uids:,}", trainable)
         factory = trainable
         index = dataclasses.replace(index, factory=factory)
-    day_index = build_index(day.vectors, options=index)
-    nn_sims, nn_ids = self_knn(day_index, day.vectors, k=min(index.k, n_uids - 1), progress=progress)
-    del day_index  # the index is the largest thing a big day holds; nothing after this searches it
+    # The index is the largest thing a big day holds; the engine drops it once searched.
+    nn_sims, nn_ids = engine.self_knn(day.vectors, options=index, k=min(index.k, n_uids - 1), progress=progress)
     # int32 ids (half the memory; every uid fits) are kept through the campaign stage.
     nn_ids = nn_ids.astype(np.int32)
     recall = _sampled_recall(day.vectors, nn_ids, size=index.recall_sample, seed=seed) if factory != "Flat" else None

@@ -81,12 +81,14 @@ def open_models(embedder, *, scoring) -> Models:
     return Models(main=main, duplicate_similarity=embedder.duplicate_similarity, topic=topic)
 
 
-def open_detector(embedder, *, index, scoring) -> Detector:
-    """The detector these options describe: its embedders and its fitted scoring model (``scoring.reference``).
+def open_detector(embedder, *, index, scoring, engine=None) -> Detector:
+    """The detector these options describe: its embedders and its fitted scoring model (``scoring.reference``),
+    run on ``engine`` (an opened :class:`engine.Engine`; default this process).
 
     Raises:
         ConfigError: the reference folder, or the index factory, cannot serve (checked before any traffic is read).
     """
+    from engine import LocalEngine
     from index.neighbours import check_factory
 
     models = open_models(embedder, scoring=scoring)
@@ -95,7 +97,7 @@ def open_detector(embedder, *, index, scoring) -> Detector:
         model = load_scoring_model(scoring.reference, encode=(models.topic or models.main).encode)
     except ValueError as err:
         raise ConfigError(str(err)) from None
-    return Detector(models=models, model=model, index=index, scoring=scoring)
+    return Detector(models=models, model=model, index=index, scoring=scoring, engine=engine or LocalEngine())
 
 
 def run_from_config(cfg: DictConfig, *, progress: bool = True, started: float | None = None) -> dict:
@@ -106,6 +108,8 @@ def run_from_config(cfg: DictConfig, *, progress: bool = True, started: float | 
     """
     from files.output_folder import OutputFolder, check_output
     from job.daily import check_traffic, run_day
+
+    from engine import open_engine
 
     options: DailyConfig = options_from(cfg, DailyConfig)
     source = options.input
@@ -118,9 +122,17 @@ def run_from_config(cfg: DictConfig, *, progress: bool = True, started: float | 
 
             demo = write_demo_day(folder.staging / "demo_traffic.parquet", options.demo)
             source = dataclasses.replace(source, path=str(demo))
-        detector = open_detector(options.embedder, index=options.index, scoring=options.scoring)
-        return run_day(source, detector, output_dir=folder, config=OmegaConf.to_container(cfg, resolve=True),
-                       progress=progress, started=started, history=options.history)
+        try:
+            engine = open_engine(options.engine, embedder=options.embedder)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        try:
+            engine.check(source)
+            detector = open_detector(options.embedder, index=options.index, scoring=options.scoring, engine=engine)
+            return run_day(source, detector, output_dir=folder, config=OmegaConf.to_container(cfg, resolve=True),
+                           progress=progress, started=started, history=options.history)
+        finally:
+            engine.close()
 
 
 def evaluate_from_config(cfg: DictConfig) -> dict[str, float]:

@@ -72,7 +72,18 @@ class TokenStore:
 
     def add(self, text: str) -> int:
         """Tokenise, clip and store one prompt; returns its position."""
+        return self.add_split(*self.split(text))
+
+    def split(self, text: str) -> tuple[list[str], list[str]]:
+        """What :meth:`add` stores of ``text``, as strings: its clipped tokens, and the field labels
+        of the middle a long prompt loses (empty when nothing is clipped). No token holds whitespace,
+        so each list travels as one space-joined string (a distributed worker's output)."""
         tokens = self._clipped(text)
+        return tokens, (self._hidden_labels(text) if "<gap>" in tokens else [])
+
+    def add_split(self, tokens: list[str], labels: list[str]) -> int:
+        """Store one prompt from what :meth:`split` gave for it; returns its position. Token ids
+        follow first sight, so adding the same prompts in the same order gives the same ids."""
         vocab = self._vocab
         # Known tokens are looked up in one C-level pass; a new token gets the next id, left to right,
         # so ids follow first sight (the vocabulary keeps insertion order).
@@ -83,12 +94,14 @@ class TokenStore:
         self._new_lengths.append(len(tokens))
         if len(self._new_tokens) >= _FLUSH_TOKENS:
             self._flush()
-        if GAP in ids:
-            self._add_hidden_labels(text)
+        for label in labels:
+            self._hidden_pos.append(self._n)
+            self._hidden_label.append(vocab.setdefault(label, len(vocab)))
         self._n += 1
         return self._n - 1
 
-    def _add_hidden_labels(self, text: str) -> None:
+    @staticmethod
+    def _hidden_labels(text: str) -> list[str]:
         # The whole text is searched, colon by colon (few prompts have many): labels also seen in the
         # kept tokens repeat harmlessly.
         seen: dict[str, None] = {}
@@ -99,10 +112,7 @@ class TokenStore:
                 if found:
                     seen.setdefault(found.group(1).lower())
             colon = text.find(":", colon + 1)
-        vocab = self._vocab
-        for label in seen:
-            self._hidden_pos.append(self._n)
-            self._hidden_label.append(vocab.setdefault(label, len(vocab)))
+        return list(seen)
 
     def _clipped(self, text: str) -> list[str]:
         """``tokenize(text)`` clipped to head + gap + tail, reading only the ends of a long text."""

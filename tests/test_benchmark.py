@@ -221,15 +221,32 @@ def test_benchmark_runs_bertopic_and_minilm(load_script, tmp_path: Path) -> None
 
 
 def test_end_to_end_section_runs_the_job_beside_the_raw_encode_of_its_day(tmp_path: Path) -> None:
-    from benchmark.end_to_end import end_to_end_section
+    from benchmark.end_to_end import STAGES, end_to_end_section
     from embedder import EmbedderOptions, open_embedder
 
     static = open_embedder(EmbedderOptions(name="static"))
-    (job, raw), source = end_to_end_section(rows=1_500, corpus=tmp_path / "no-corpora", workdir=tmp_path,
-                                            encode=static.encode)
-    assert (tmp_path / "out" / "accounts.parquet").is_file(), "the job itself ran on the day"
+    (job, raw), source, stages = end_to_end_section(rows=1_500, corpus=tmp_path / "no-corpora", workdir=tmp_path,
+                                                    encode=static.encode)
+    assert (tmp_path / "local" / "out" / "accounts.parquet").is_file(), "the job itself ran on the day"
     distinct = pc.unique(pq.read_table(tmp_path / "day.parquet", columns=["prompt"])["prompt"])
     assert f"{len(distinct):,} distinct prompts" in raw["note"] and "log-normal" in source
     assert job["prompts"] == raw["prompts"] == 1_500 and raw["x_raw_encode"] == 1.0
     assert job["x_raw_encode"] == pytest.approx(job["seconds"] / raw["seconds"], rel=0.1)
     assert job["peak_mb"] > 100, "the job's own process, model loaded, not this one's growth"
+    assert [row["stage"] for row in stages] == [s for s in STAGES if s in {row["stage"] for row in stages}]
+    assert {"read_embed", "index", "campaigns"} <= {row["stage"] for row in stages}
+    assert all(row["seconds, local"] >= 0 and row["rows/s per core, local"] > 0 for row in stages)
+
+
+def test_cost_model_scales_cluster_stages_by_nodes_and_the_self_join_faster_than_rows() -> None:
+    from benchmark.end_to_end import PROJECT_NODES, PROJECT_ROWS, cost_model
+
+    rows = cost_model({"local": {"read_embed": 10.0, "index": 10.0, "campaigns": 10.0},
+                       "ray": {"read_embed": 20.0, "index": 12.0, "campaigns": 10.0}},
+                      rows=PROJECT_ROWS // 100, cores=2)
+    by = {row["stage"]: row for row in rows}
+    key = f"projected s, {PROJECT_ROWS:.0e} rows on {PROJECT_NODES} nodes"
+    assert by["read_embed"][key] == round(10.0 * 100 / PROJECT_NODES)
+    assert by["index"][key] == round(10.0 * 100 ** 1.5 / PROJECT_NODES)
+    assert by["campaigns"][key] == 1000, "a driver stage is not divided by the nodes"
+    assert by["read_embed"]["seconds, ray"] == 20.0 and by["campaigns"]["engine=ray runs it on"] == "driver"

@@ -15,7 +15,10 @@ b. topic assignment on MMLU questions (truth: meta.subject): the project's codeb
    vs BERTopic;
 c. embedding: the static model vs MiniLM, throughput and recall@10 of neighbours;
 d. with ``--day-rows N``: the daily job end to end on a real-length day of N rows, beside the
-   raw static encode of that day's distinct prompts (``python tools/benchmark.py --day-rows 1000000``).
+   raw static encode of that day's distinct prompts (``python tools/benchmark.py --day-rows 1000000``),
+   with ``--day-engines local,ray`` also on a Ray started inside the job;
+e. with d: each stage's seconds on each engine, its throughput per core, and its projection to a
+   day of 10^8 rows on a cluster (the cost model).
 
 Only the method is timed, never the embedding it is given. Without
 ../shared/data/prompts the demo vocabulary stands in (and the report says so).
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import platform
 import sys
 import tempfile
@@ -43,7 +47,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 from embedder import EmbedderOptions, open_embedder  # noqa: E402
 from benchmark.data import (MMLU, PROMPTSOURCE, PROMPTSOURCE_TEMPLATES, corpus_file, demo_templates, demo_topics,
                             read_labelled, template_text_labels)
-from benchmark.end_to_end import end_to_end_section
+from benchmark.end_to_end import PROJECT_NODES, PROJECT_ROWS, end_to_end_section
 from benchmark.measure import measure
 from benchmark.report import markdown_table
 from benchmark.sections import embedding_section, grouping_section, topics_section
@@ -68,6 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="time each grouping method this many times and keep its fastest run (default 1)")
     parser.add_argument("--day-rows", type=int, default=0,
                         help="rows of the real-length day that section d runs the daily job on, 0 = skip (default)")
+    parser.add_argument("--day-engines", default="local",
+                        help="engines section d runs the job with, comma-separated: local, ray (default local)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the results here: .md for markdown, anything else JSON")
     parser.add_argument("--readme", action="store_true",
@@ -78,6 +84,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--skip: unknown {sorted(args.skip - set(PEERS))}; choose from {', '.join(PEERS)}")
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
+    args.day_engines = tuple(e.strip() for e in args.day_engines.split(",") if e.strip())
+    if not args.day_engines or set(args.day_engines) - {"local", "ray"} or args.day_engines[0] != "local":
+        parser.error("--day-engines: local first, then optionally ray (e.g. local,ray)")
     if args.n_prompts < 0 or args.minilm_prompts < 0 or args.day_rows < 0:
         parser.error("--n-prompts, --minilm-prompts and --day-rows must be >= 0")
     return args
@@ -126,9 +135,14 @@ def run(args: argparse.Namespace) -> dict:
             "c. embedding": f"{len(sample):,} prompts drawn at random from section a"}
     if args.day_rows:
         with tempfile.TemporaryDirectory(prefix="benchmark-day-") as work:
-            rows, day = end_to_end_section(rows=args.day_rows, corpus=args.data, workdir=Path(work),
-                                           encode=static.encode, seed=args.seed)
+            rows, day, stages = end_to_end_section(rows=args.day_rows, corpus=args.data, workdir=Path(work),
+                                                   encode=static.encode, seed=args.seed, engines=args.day_engines)
         sections["d. the daily job end to end"], data["d. the daily job end to end"] = rows, day
+        sections["e. stages and the cost model"] = stages
+        data["e. stages and the cost model"] = (
+            f"the stages of section d's runs ({os.cpu_count()} cores); the projection scales each local stage "
+            f"to {PROJECT_ROWS:,} rows (the self-join as n^1.5, the rest linearly) and divides the stages "
+            f"engine=ray runs on the cluster by {PROJECT_NODES} nodes of this size")
     return {"data": data, "notes": notes, "sections": sections, "markdown": render(data, notes, sections)}
 
 

@@ -88,14 +88,22 @@ def _check_parquet_types(path: Path, schema: pa.Schema, columns: Columns) -> Non
                          f"epoch numbers or ISO-8601 text")
 
 
-def _parquet_chunks(parquet: pq.ParquetFile, *, path: Path, columns: Columns,
-                    chunk_rows: int) -> Iterator[RawChunk]:
+def parquet_groups_source(path: Path, *, groups: range, columns: Columns, chunk_rows: int) -> Iterator[RawChunk]:
+    """The raw chunks of some row groups of a Parquet file already checked by :func:`parquet_source`,
+    numbered as in the whole file (a distributed reader's part of the file)."""
+    return _parquet_chunks(pq.ParquetFile(path), path=path, columns=columns, chunk_rows=chunk_rows, only=groups)
+
+
+def _parquet_chunks(parquet: pq.ParquetFile, *, path: Path, columns: Columns, chunk_rows: int,
+                    only: range | None = None) -> Iterator[RawChunk]:
     wanted = list(dict.fromkeys([columns.account_id, columns.timestamp, columns.prompt]))
-    done = 0
+    metadata = parquet.metadata
+    only = range(metadata.num_row_groups) if only is None else only
+    done = sum(metadata.row_group(group).num_rows for group in range(only.start))
     with parquet:
-        groups = parquet.num_row_groups
-        for group in range(groups):
-            start, size = done, parquet.metadata.row_group(group).num_rows
+        groups = metadata.num_row_groups
+        for group in only:
+            start, size = done, metadata.row_group(group).num_rows
             batches = parquet.iter_batches(batch_size=chunk_rows, columns=wanted, row_groups=[group])
             while True:
                 # Only the decoding is guarded: a value the conversion below refuses is a bug, not corruption.

@@ -21,12 +21,12 @@ from typing import Iterator, Optional
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from traffic.formats import SOURCES, open_bytes
+from traffic.formats import SOURCES, open_bytes, parquet_groups_source
 from traffic.records import Chunk, Columns, InputError, Rejected
 from traffic.validate import UNITS, validated
 
 __all__ = ["FORMATS", "Chunk", "Columns", "InputError", "InputOptions", "Rejected", "count_rows", "detect_format",
-           "read_traffic"]
+           "parquet_parts", "read_parquet_part", "read_traffic"]
 
 FORMATS = ("parquet", "jsonl", "csv")
 _SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -109,6 +109,36 @@ def read_traffic(options: InputOptions) -> Iterator[tuple[Chunk, list[Rejected]]
     fmt = _format_of(options)
     raw_chunks = SOURCES[fmt](path, columns=options.columns, chunk_rows=options.chunk_rows,
                               delimiter=options.delimiter, max_prompt_chars=options.max_prompt_chars)
+    return validated(raw_chunks, columns=options.columns, max_prompt_chars=options.max_prompt_chars,
+                     timestamp_unit=options.timestamp_unit)
+
+
+def parquet_parts(options: InputOptions, *, rows_per_part: int) -> list[range]:
+    """A Parquet traffic file cut into parts of whole row groups, each of about ``rows_per_part`` rows
+    or one row group where a group is larger: the units a distributed reader hands out.
+
+    Raises:
+        InputError: as :func:`read_traffic` (checked the same way), or the file is not Parquet.
+    """
+    read_traffic(options)  # the file, its columns and their types are checked once, here
+    if _format_of(options) != "parquet":
+        raise InputError(f"{options.path}: the ray engine reads Parquet, and this file is "
+                         f"{_format_of(options)}; convert it to Parquet or use engine=local")
+    metadata = pq.ParquetFile(options.path).metadata
+    parts, start, rows = [], 0, 0
+    for group in range(metadata.num_row_groups):
+        rows += metadata.row_group(group).num_rows
+        if rows >= rows_per_part or group == metadata.num_row_groups - 1:
+            parts.append(range(start, group + 1))
+            start, rows = group + 1, 0
+    return parts
+
+
+def read_parquet_part(options: InputOptions, groups: range) -> Iterator[tuple[Chunk, list[Rejected]]]:
+    """What :func:`read_traffic` yields for the row groups ``groups`` of a Parquet file already
+    checked by :func:`parquet_parts`, rows numbered as in the whole file."""
+    raw_chunks = parquet_groups_source(Path(options.path), groups=groups, columns=options.columns,
+                                       chunk_rows=options.chunk_rows)
     return validated(raw_chunks, columns=options.columns, max_prompt_chars=options.max_prompt_chars,
                      timestamp_unit=options.timestamp_unit)
 
