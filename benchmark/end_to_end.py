@@ -85,6 +85,7 @@ def cost_model(stages: dict[str, dict[str, float]], *, rows: int, cores: int) ->
     one machine. It assumes the same share of distinct prompts and no network cost.
     """
     local = stages.get("local", {})
+    projected_key = f"projected s, {PROJECT_ROWS:.0e} rows on {PROJECT_NODES} nodes"
     out = []
     for stage, (runs_on, crosses) in STAGES.items():
         if stage not in local:
@@ -96,9 +97,17 @@ def cost_model(stages: dict[str, dict[str, float]], *, rows: int, cores: int) ->
         for engine, seconds in stages.items():
             if engine != "local":
                 row[f"seconds, {engine}"] = round(seconds.get(stage, float("nan")), 1)
-        row["rows/s per core, local"] = round(rows / max(local[stage], 1e-9) / cores, 0)
-        row[f"projected s, {PROJECT_ROWS:.0e} rows on {PROJECT_NODES} nodes"] = round(projected, 0)
+        row["rows/s per core, local"] = int(round(rows / max(local[stage], 1e-9) / cores))
+        row[projected_key] = int(round(projected))
         out.append(row)
+    if out:
+        total = {"stage": "all stages", "engine=ray runs it on": "", "crosses the cluster": ""}
+        for key in out[0]:
+            if key.startswith("seconds") or key == projected_key:
+                total[key] = round(sum(row[key] for row in out), 1) if key != projected_key else \
+                    sum(row[key] for row in out)
+        total["rows/s per core, local"] = int(round(rows / max(total["seconds, local"], 1e-9) / cores))
+        out.append(total)
     return out
 
 

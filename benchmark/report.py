@@ -35,7 +35,15 @@ def with_ratios(rows: list[dict]) -> list[dict]:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """One markdown table: the fixed columns, the ratios, then every quality column any row has, then notes."""
+    """One markdown table: the fixed columns, the ratios, then every quality column any row has, then notes.
+    Rows that are not methods (no ``method`` key, such as the cost model's stages) get their own columns."""
+    if rows and "method" not in rows[0]:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        text = {c for c in columns if any(isinstance(row.get(c), str) for row in rows)}
+        lines = ["| " + " | ".join(columns) + " |",
+                 "|" + "|".join("---" if c in text else "---:" for c in columns) + "|"]
+        lines += ["| " + " | ".join(_cell(row.get(c, ""), 1) for c in columns) + " |" for row in rows]
+        return "\n".join(lines)
     rows = with_ratios(rows)
     quality = [k for row in rows for k in row if k not in _FIXED + ("time_ratio", "mem_ratio", "note")]
     columns = list(_FIXED) + ["time_ratio", "mem_ratio"] + list(dict.fromkeys(quality)) + ["note"]

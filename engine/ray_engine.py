@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from typing import Callable
 
 import numpy as np
@@ -49,12 +50,14 @@ class RayEngine:
             # Ray's own warnings (its token authentication, progress bars off) are not the user's concern.
             quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
             try:
+                if self.options.address not in (None, "auto"):
+                    _check_reachable(self.options.address)
                 if self.options.address is None:
                     ray.init(num_cpus=self.options.num_cpus, **quiet)
                 else:
                     ray.init(address=self.options.address, **quiet)
                 self._connected = True
-            except (ConnectionError, RuntimeError, ValueError) as err:
+            except (ConnectionError, RuntimeError, ValueError, OSError) as err:
                 why = " ".join(str(err).split())[:300]
                 raise ValueError(f"engine.address={self.options.address}: no Ray cluster could be joined "
                                  f"({why}); start one with `ray start --head`, or leave engine.address "
@@ -109,3 +112,16 @@ class RayEngine:
 
             ray.shutdown()
             self._connected = False
+
+
+def _check_reachable(address: str, *, timeout: float = 5.0) -> None:
+    """Fail fast where nothing listens at ``host:port`` (Ray itself retries for minutes).
+
+    Raises:
+        OSError: the connection is refused or times out; ValueError: no port in ``address``.
+    """
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"expected host:port, got {address!r}")
+    with socket.create_connection((host, int(port)), timeout=timeout):
+        pass

@@ -233,9 +233,11 @@ def test_end_to_end_section_runs_the_job_beside_the_raw_encode_of_its_day(tmp_pa
     assert job["prompts"] == raw["prompts"] == 1_500 and raw["x_raw_encode"] == 1.0
     assert job["x_raw_encode"] == pytest.approx(job["seconds"] / raw["seconds"], rel=0.1)
     assert job["peak_mb"] > 100, "the job's own process, model loaded, not this one's growth"
-    assert [row["stage"] for row in stages] == [s for s in STAGES if s in {row["stage"] for row in stages}]
-    assert {"read_embed", "index", "campaigns"} <= {row["stage"] for row in stages}
+    names = [row["stage"] for row in stages]
+    assert names[:-1] == [s for s in STAGES if s in names] and names[-1] == "all stages"
+    assert {"read_embed", "index", "campaigns"} <= set(names)
     assert all(row["seconds, local"] >= 0 and row["rows/s per core, local"] > 0 for row in stages)
+    assert stages[-1]["seconds, local"] == pytest.approx(sum(row["seconds, local"] for row in stages[:-1]), abs=0.1)
 
 
 def test_cost_model_scales_cluster_stages_by_nodes_and_the_self_join_faster_than_rows() -> None:
@@ -250,3 +252,5 @@ def test_cost_model_scales_cluster_stages_by_nodes_and_the_self_join_faster_than
     assert by["index"][key] == round(10.0 * 100 ** 1.5 / PROJECT_NODES)
     assert by["campaigns"][key] == 1000, "a driver stage is not divided by the nodes"
     assert by["read_embed"]["seconds, ray"] == 20.0 and by["campaigns"]["engine=ray runs it on"] == "driver"
+    assert by["all stages"][key] == sum(by[s][key] for s in ("read_embed", "index", "campaigns"))
+    assert by["all stages"]["seconds, ray"] == 42.0

@@ -131,3 +131,4 @@ def test_a_day_of_only_bad_rows_reads_as_the_local_empty_day(ray_engine, tmp_pat
     assert len(ray_day.vectors) == len(local.vectors) == 0 and ray_day.rows_read == 20
     assert ray_day.rejected == local.rejected == {"prompt_empty": 20}
     assert sorted(ray_rejected, key=lambda r: r.row) == sorted(local_rejected, key=lambda r: r.row)
+

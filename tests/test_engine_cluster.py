@@ -87,3 +87,15 @@ def test_a_day_scored_on_two_ray_nodes_gets_the_local_verdicts(two_nodes, tmp_pa
     assert got["flagged"].tolist() == want["flagged"].tolist() and want["flagged"].sum() >= 10
     assert np.abs(got["score"] - want["score"]).max() <= 0.01
     assert got["campaign_id"].fillna("").tolist() == want["campaign_id"].fillna("").tolist()
+
+
+def test_an_address_where_no_cluster_listens_fails_at_once_naming_the_key(shipped) -> None:
+    from engine import EngineOptions, open_engine
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ValueError) as caught:
+        open_engine(EngineOptions(name="ray", address=f"127.0.0.1:{port}"), embedder=shipped.embedder)
+    message = str(caught.value)
+    assert f"engine.address=127.0.0.1:{port}" in message and "ray start --head" in message and "\n" not in message
