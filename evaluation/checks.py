@@ -45,7 +45,8 @@ def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame]
     """The same accounts' traffic scored on its own day and amid another day's traffic.
 
     Returns, over the probe accounts, the largest score change, the 95th percentile of changes and
-    the accounts whose ``flagged`` verdict flipped; and the same for each account's own score and
+    the accounts whose ``flagged`` verdict flipped (counted by strategy, fleet shape or kind in
+    ``flips_by_kind``); and the same for each account's own score and
     verdict (before it inherits from a campaign), which separates what the account's own traffic
     shows from what the day's campaigns add.
     """
@@ -72,8 +73,18 @@ def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame]
             "score_change_p95": float(change.quantile(0.95)), "flips": int(flips.sum()),
             "own_score_change_max": float(own_change.max()), "own_score_change_p95": float(own_change.quantile(0.95)),
             "own_flips": int(own_flips.sum()),
+            "flips_by_kind": _by_kind(alone.loc[ids][flips.to_numpy()]),
             "flipped": sorted(np.asarray(ids)[flips.to_numpy()].tolist())[:20],
             "largest_change": change.sort_values(ascending=False).head(5).round(4).to_dict()}
+
+
+def _by_kind(accounts: pd.DataFrame) -> dict[str, int]:
+    """Accounts counted by what they are: a harvester by strategy (and fleet shape), anything else by kind."""
+    column = lambda name: accounts[name].fillna("").astype(str)  # noqa: E731
+    shape = column("fleet_shape")
+    harvester = "harvester " + column("strategy") + shape.where(shape == "", " " + shape)
+    name = harvester.where(accounts["label"].eq("harvester"), column("kind"))
+    return {str(k): int(v) for k, v in name.value_counts().sort_index().items()}
 
 
 def _own_flagged(scored: pd.DataFrame, detector: Detector) -> pd.Series:

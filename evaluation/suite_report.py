@@ -79,7 +79,10 @@ def floor_table(result: dict, checks: dict | None, *, seeds: list[int]) -> str:
         day = checks["another_day"]
         rows.append(_row(f"same traffic on another day: largest score change ({day['accounts']} accounts)",
                          day["score_change_p95"], day["score_change_max"], "score_change_max", mean_label="p95"))
-        rows.append(_row("same traffic on another day: verdict flips", math.nan, day["flips"], "flips", integer=True))
+        most = max(day.get("flips_by_kind", {}).items(), key=lambda kv: (kv[1], kv[0]), default=None)
+        where = f" (most: {most[0]}, {most[1]})" if most and day["flips"] else ""
+        rows.append(_row(f"same traffic on another day: verdict flips{where}", math.nan, day["flips"], "flips",
+                         integer=True))
         if "own_flips" in day:
             rows.append(_row("same traffic on another day: own score change (before campaigns)",
                              day["own_score_change_p95"], day["own_score_change_max"], None, mean_label="p95"))

@@ -47,6 +47,27 @@ def test_the_worst_case_table_names_the_worst_fold_and_marks_each_floor():
     assert metrics["suite/loo/strategy_tpr_worst"] == 0.5 and metrics["suite/another_day/flips"] == 0
 
 
+def test_the_flip_row_names_what_flipped_most():
+    checks = {"another_day": {"accounts": 400, "score_change_max": 0.9, "score_change_p95": 0.3, "flips": 12,
+                              "flips_by_kind": {"harvester fleet reseller_mix": 9, "student": 3}},
+              "short_batch": [{"hours": 2.0, "users_flagged": 0.004, "hard_negatives_flagged": 0}]}
+    flips = next(line for line in floor_table(result(), checks, seeds=[0, 1]).splitlines() if "verdict flips" in line)
+    assert "(most: harvester fleet reseller_mix, 9)" in flips and flips.endswith("✗ |")
+
+
+def test_flips_are_counted_by_strategy_shape_or_kind():
+    import pandas as pd
+
+    from evaluation.checks import _by_kind
+
+    accounts = pd.DataFrame({"label": ["harvester", "harvester", "harvester", "benign", "benign"],
+                             "strategy": ["fleet", "fleet", "math_sweep", "", None],
+                             "fleet_shape": ["reseller_mix", "reseller_mix", "", "", None],
+                             "kind": ["harvester", "harvester", "harvester", "student", "enterprise"]})
+    assert _by_kind(accounts) == {"enterprise": 1, "harvester fleet reseller_mix": 2, "harvester math_sweep": 1,
+                                  "student": 1}
+
+
 def test_the_readme_section_is_replaced_between_its_markers_only(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- evaluation:begin -->\nold table\n<!-- evaluation:end -->\noutro\n")
