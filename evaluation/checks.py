@@ -73,7 +73,7 @@ def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame]
             "score_change_p95": float(change.quantile(0.95)), "flips": int(flips.sum()),
             "own_score_change_max": float(own_change.max()), "own_score_change_p95": float(own_change.quantile(0.95)),
             "own_flips": int(own_flips.sum()),
-            "flips_by_kind": _by_kind(alone.loc[ids][flips.to_numpy()]),
+            "flips_by_kind": _by_kind(alone.loc[flips.index[flips]]),
             "flipped": sorted(np.asarray(ids)[flips.to_numpy()].tolist())[:20],
             "largest_change": change.sort_values(ascending=False).head(5).round(4).to_dict()}
 

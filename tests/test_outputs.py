@@ -156,14 +156,14 @@ def test_two_concurrent_runs_end_with_one_whole_result_and_a_message(days, tmp_p
     assert whole(out) in (3000, 2000)
 
 
-KILL_AT_WRITE = textwrap.dedent("""
+SIGNAL_AT_WRITE = textwrap.dedent("""
     import os, runpy, signal, sys
     import files.tables as tables
     real = tables.write_table
     def write_then_die(table, folder, stem, **options):
         written = real(table, folder, stem, **options)
         if stem == "accounts":
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), getattr(signal, os.environ['AT_WRITE']))
         return written
     tables.write_table = write_then_die
     import job.daily
@@ -178,8 +178,8 @@ def test_kill_9_at_any_point_never_leaves_a_mixed_result(days, tmp_path):
     assert score(f"input.path={days[0]}", f"output.dir={out}").wait(timeout=300) == 0
     assert whole(out) == 3000
     # In the write stage itself: killed between writing the accounts and the campaigns tables.
-    died = subprocess.run([sys.executable, "-c", KILL_AT_WRITE, f"input.path={days[1]}", f"output.dir={out}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    died = subprocess.run([sys.executable, "-c", SIGNAL_AT_WRITE, f"input.path={days[1]}", f"output.dir={out}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "AT_WRITE": "SIGKILL"})
     assert died.returncode == -signal.SIGKILL, died.stderr[-2000:]
     assert whole(out) == 3000
     # And at random instants of whole runs.
@@ -202,9 +202,8 @@ def test_ctrl_c_prints_one_line_and_keeps_the_previous_results(days, tmp_path):
     out = tmp_path / "out"
     # Ctrl-C once the first table is written: a signal sent from outside can land after a small
     # day has already finished.
-    ctrl_c = KILL_AT_WRITE.replace("signal.SIGKILL", "signal.SIGINT")
-    died = subprocess.run([sys.executable, "-c", ctrl_c, f"input.path={days[0]}", f"output.dir={out}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    died = subprocess.run([sys.executable, "-c", SIGNAL_AT_WRITE, f"input.path={days[0]}", f"output.dir={out}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "AT_WRITE": "SIGINT"})
     code, err = died.returncode, died.stderr
     assert code == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted")
