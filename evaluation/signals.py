@@ -54,14 +54,24 @@ def file_digest(path: str | os.PathLike) -> str:
     return h.hexdigest()[:16]
 
 
-def code_version(folders: tuple[str, ...] = ("embedder", "index", "scoring", "job")) -> str:
-    """Hash of the source in ``folders`` (by default, what computes features), so a code change
-    never reuses stale cached results."""
-    root = Path(__file__).resolve().parents[1]
+# Modules that only turn cached signals into scores and flags (the combiners, the account verdicts):
+# every cached day is re-scored through them (:func:`rescore`), so a change to them keeps the cache.
+VERDICT_ONLY = ("scoring/combiner.py", "scoring/verdicts.py")
+
+
+def code_version(folders: tuple[str, ...] = ("embedder", "index", "scoring", "job"), *,
+                 root: Path | None = None, skip: tuple[str, ...] = VERDICT_ONLY) -> str:
+    """Hash of the source in ``folders`` under ``root`` (by default, what computes features, in this
+    repository), so a code change never reuses stale cached results; the files in ``skip`` (paths
+    relative to ``root``) are left out."""
+    root = Path(__file__).resolve().parents[1] if root is None else Path(root)
     h = hashlib.sha256()
     for folder in folders:
         for path in sorted((root / folder).rglob("*.py")):
-            h.update(path.relative_to(root).as_posix().encode())
+            name = path.relative_to(root).as_posix()
+            if name in skip:
+                continue
+            h.update(name.encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
 

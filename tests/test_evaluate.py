@@ -69,6 +69,20 @@ def test_changing_only_score_options_reuses_the_cached_signals(labelled, tmp_pat
     assert len(list((tmp_path / "cache").glob("signals-*.parquet"))) == 1
 
 
+def test_editing_a_combiner_keeps_the_cached_signals_and_editing_a_feature_does_not(tmp_path):
+    from evaluation.signals import code_version
+
+    for name in ("scoring/combiner.py", "scoring/verdicts.py", "scoring/features.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("X = 1\n")
+    before = code_version(("scoring",), root=tmp_path)
+    (tmp_path / "scoring/combiner.py").write_text("X = 2\n")
+    (tmp_path / "scoring/verdicts.py").write_text("X = 2\n")
+    assert code_version(("scoring",), root=tmp_path) == before, "a refit or a new verdict rule re-scores the cache"
+    (tmp_path / "scoring/features.py").write_text("X = 2\n")
+    assert code_version(("scoring",), root=tmp_path) != before, "a feature change must recompute the signals"
+
+
 def test_a_tiny_optuna_sweep_runs_end_to_end(labelled, tmp_path):
     sweep = tmp_path / "multirun"
     done = subprocess.run(
