@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from embedder import EmbedderOptions
@@ -46,9 +45,9 @@ def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame]
 
     Returns, over the probe accounts, the largest score change, the 95th percentile of changes and
     the accounts whose ``flagged`` verdict flipped (counted by strategy, fleet shape or kind in
-    ``flips_by_kind``); and the same for each account's own score and
-    verdict (before it inherits from a campaign), which separates what the account's own traffic
-    shows from what the day's campaigns add.
+    ``flips_by_kind``); and the same for each account's own score and verdict (before it inherits
+    from a campaign), which separates what the account's own traffic shows from what the day's
+    campaigns add.
     """
     cache = Path(cache_dir)
     traffic, labels = pd.read_parquet(day[0]), day[1]
@@ -67,14 +66,14 @@ def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame]
     ids = sorted(probes)
     change = (alone.loc[ids, "score"] - amid.loc[ids, "score"]).abs()
     flips = alone.loc[ids, "flagged"] != amid.loc[ids, "flagged"]
+    flipped = sorted(flips.index[flips])
     own_change = (alone.loc[ids, "own_score"] - amid.loc[ids, "own_score"]).abs()
     own_flips = _own_flagged(alone.loc[ids], detector) != _own_flagged(amid.loc[ids], detector)
     return {"accounts": len(ids), "score_change_max": float(change.max()),
             "score_change_p95": float(change.quantile(0.95)), "flips": int(flips.sum()),
             "own_score_change_max": float(own_change.max()), "own_score_change_p95": float(own_change.quantile(0.95)),
             "own_flips": int(own_flips.sum()),
-            "flips_by_kind": _by_kind(alone.loc[flips.index[flips]]),
-            "flipped": sorted(np.asarray(ids)[flips.to_numpy()].tolist())[:20],
+            "flips_by_kind": _by_kind(alone.loc[flipped]), "flipped": flipped[:20],
             "largest_change": change.sort_values(ascending=False).head(5).round(4).to_dict()}
 
 

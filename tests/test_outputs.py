@@ -179,7 +179,8 @@ def test_kill_9_at_any_point_never_leaves_a_mixed_result(days, tmp_path):
     assert whole(out) == 3000
     # In the write stage itself: killed between writing the accounts and the campaigns tables.
     died = subprocess.run([sys.executable, "-c", SIGNAL_AT_WRITE, f"input.path={days[1]}", f"output.dir={out}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "AT_WRITE": "SIGKILL"})
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "AT_WRITE": "SIGKILL"})
     assert died.returncode == -signal.SIGKILL, died.stderr[-2000:]
     assert whole(out) == 3000
     # And at random instants of whole runs.
@@ -203,7 +204,8 @@ def test_ctrl_c_prints_one_line_and_keeps_the_previous_results(days, tmp_path):
     # Ctrl-C once the first table is written: a signal sent from outside can land after a small
     # day has already finished.
     died = subprocess.run([sys.executable, "-c", SIGNAL_AT_WRITE, f"input.path={days[0]}", f"output.dir={out}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "AT_WRITE": "SIGINT"})
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "AT_WRITE": "SIGINT"})
     code, err = died.returncode, died.stderr
     assert code == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted")
