@@ -154,7 +154,7 @@ def rescore(signals: DaySignals, model: ScoringModel, *, threshold: float, campa
     pooled_flagged = np.zeros(len(out), dtype=bool)
     if len(camps):
         values = campaign_values(camps[list(FEATURES)].to_numpy(float), camps["exchange"].to_numpy(float),
-                                 camps["popular"].to_numpy(float), content=model.combiner.logit)
+                                 content=model.combiner.logit)
         score = model.campaign_combiner.score(values)
         flagged = ((score >= campaign_threshold) & (camps["n_distinct"].to_numpy() >= min_prompts)
                    & (camps["exchange"].to_numpy(float) < max_exchange))

@@ -149,7 +149,7 @@ def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on
                                                     max_fpr=max_fpr if max_hard_fpr is None else max_hard_fpr))
     combiner = with_threshold(combiner, threshold)
     pooled = campaign_values(campaigns[list(FEATURES)].to_numpy(float), campaigns["exchange"].to_numpy(float),
-                             campaigns["popular"].to_numpy(float), content=combiner.logit)
+                             content=combiner.logit)
     camp_labels = (campaigns["label"] == "harvester").to_numpy(int)
     if len(set(camp_labels)) < 2:
         raise ValueError(f"the tuning rows hold campaigns of one class only ({fitted_on}); "

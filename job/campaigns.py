@@ -9,6 +9,7 @@ an account's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,8 @@ from index.options import IndexOptions
 from job.ingest import Day
 from job.topic_cells import TopicVectors
 from scoring.campaign_verdicts import CampaignEvidence, campaign_names, campaign_table
-from scoring.campaigns import (Campaigns, MemberEvidence, cell_counts, clumping, find_campaigns,
-                              self_link_excess, timing_counts)
+from scoring.campaigns import (Campaigns, MemberEvidence, cell_counts, clumping, community_exchange,
+                              find_campaigns, self_link_excess, timing_counts)
 from scoring.features import Features, Traffic, account_features, vocabulary_richness
 from scoring.links import account_links
 from scoring.nodes import Nodes
@@ -36,7 +37,7 @@ class AccountStage:
         nodes: the day's distinct (account, prompt) pairs.
         neighbour_ids: (n_uids, k) the day's nearest other prompts of each prompt.
         reach: per prompt, accounts sending it or a near-duplicate.
-        popular: per prompt, True when many accounts send it (never templated, no link evidence).
+        popular: per prompt, True when many accounts send it (never templated).
         node_cell: per node, its fine cell in ``reference``.
         reference: the topic space.
         features: each account's features.
@@ -77,12 +78,11 @@ def link_accounts(day: Day, found: AccountStage, *, scoring: ScoringOptions) -> 
     options = scoring.campaigns
     n_distinct = found.features.n_distinct
     eligible = n_distinct >= options.min_prompts
-    links = account_links(found.nodes, found.neighbour_ids, found.reach, eligible=eligible,
-                          popular_accounts=scoring.templates.popular_accounts)
+    links = account_links(found.nodes, found.neighbour_ids, found.reach, eligible=eligible)
     timing = timing_counts(day.row_account, day.row_time, n_accounts=found.nodes.n_accounts,
                            bin_seconds=options.timing_bin_seconds, bins=max(1, 86_400 // options.timing_bin_seconds))
     campaigns = find_campaigns(links, MemberEvidence(n_distinct=n_distinct, eligible=eligible), options=options,
-                               seed=scoring.seed)
+                               seed=scoring.seed, exchange=partial(community_exchange, found.nodes, found.neighbour_ids))
     return Linked(campaigns, timing)
 
 
@@ -124,7 +124,7 @@ def _tie(found: AccountStage, campaigns: Campaigns, timing: np.ndarray) -> Campa
     if k == 0:
         none = np.zeros(0)
         return CampaignEvidence(none, none, none, none, none, timing.shape[1], none, none, none, none, none)
-    excess = self_link_excess(found.nodes, found.neighbour_ids, found.popular, campaigns.campaign)
+    excess = self_link_excess(found.nodes, found.neighbour_ids, campaigns.campaign)
     topics = cell_counts(found.nodes, found.node_cell, n_cells=found.reference.n_cells)
     return CampaignEvidence(
         n_accounts=np.bincount(members, minlength=k),

@@ -10,6 +10,15 @@ Two steps over the account link graph (``scoring.links``):
    Louvain because Louvain can return internally disconnected communities and
    Leiden cannot; it is also near-linear, so 100,000 accounts take seconds.
    Modularity partitions *everyone*, so a community is only a candidate.
+
+   Modularity has a resolution limit (Fortunato & Barthélemy 2007): the more
+   link weight the day holds, the bigger the smallest community it keeps apart,
+   so on a busier day a fleet merges into a crowd of people who write like its
+   customers. A community whose members are not interchangeable (their mean
+   :func:`self_link_excess` at least ``max_exchange``: people, not one stream's
+   accounts) is therefore partitioned again inside itself, up to ``split_depth``
+   times; a stream inside a crowd comes out whole, and an interchangeable group
+   is never cut.
 2. **Membership checks.** A candidate's members are kept only while each shows
    the evidence of one operation (repeated until stable):
 
@@ -36,6 +45,7 @@ Two steps over the account link graph (``scoring.links``):
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,28 +90,27 @@ class MemberEvidence:
 
 
 def find_campaigns(links: sparse.csr_matrix, evidence: MemberEvidence, *, options: CampaignOptions,
-                   seed: int) -> Campaigns:
+                   seed: int, exchange: Callable[[np.ndarray], np.ndarray] | None = None) -> Campaigns:
     """Group linked accounts into campaigns (see the module docstring).
 
     Args:
         links: symmetric account link weights (``scoring.links.account_links``).
         evidence: what each account shows, for the membership checks.
-        options: ``resolution`` of the modularity (higher: smaller communities), the thresholds of
-            each membership check, ``min_link_share`` of the members' link weight that must stay
-            among them and ``min_accounts``.
+        options: ``resolution`` of the modularity (higher: smaller communities), ``split_depth``,
+            the thresholds of each membership check, ``min_link_share`` of the members' link weight
+            that must stay among them and ``min_accounts``.
         seed: Leiden's random seed (results are deterministic for a seed).
+        exchange: a partition (per account, a community code or -1) -> each community's mean
+            member exchange (``scoring.campaigns.community_exchange``); None never splits a community.
     """
     n_accounts = links.shape[0]
-    community = _leiden(links, resolution=options.resolution, seed=seed)
-    community[~evidence.eligible] = -1
+    community = _communities(links, evidence.eligible, options=options, seed=seed, exchange=exchange)
     strength = np.asarray(links.sum(axis=1)).ravel()
     total = strength.sum()
     campaign = np.full(n_accounts, -1, dtype=np.int64)
     ratios, shares = [], []
-    order = np.argsort(community, kind="stable")
-    bounds = np.flatnonzero(np.diff(community[order])) + 1
-    for members in np.split(order, bounds):
-        if len(members) < options.min_accounts or community[members[0]] < 0:
+    for members in _groups(community):
+        if len(members) < options.min_accounts:
             continue
         members, ratio, share = _check_members(members, _Graph(links, strength, total), evidence, options)
         if len(members) >= options.min_accounts and share >= options.min_link_share:
@@ -110,6 +119,40 @@ def find_campaigns(links: sparse.csr_matrix, evidence: MemberEvidence, *, option
             shares.append(share)
     return Campaigns(campaign=campaign, n_campaigns=len(ratios), link_ratio=np.asarray(ratios, dtype=float),
                      link_share=np.asarray(shares, dtype=float))
+
+
+def _groups(community: np.ndarray) -> list[np.ndarray]:
+    """The members of each community (codes >= 0), in code order."""
+    order = np.argsort(community, kind="stable")
+    order = order[community[order] >= 0]
+    bounds = np.flatnonzero(np.diff(community[order])) + 1
+    return [m for m in np.split(order, bounds) if len(m)]
+
+
+def _communities(links: sparse.csr_matrix, eligible: np.ndarray, *, options: CampaignOptions, seed: int,
+                 exchange: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+    """Leiden communities of the eligible accounts (-1 elsewhere), each one whose members are not
+    interchangeable partitioned again inside itself, up to ``options.split_depth`` times."""
+    community = _leiden(links, resolution=options.resolution, seed=seed)
+    community[~eligible] = -1
+    for _ in range(options.split_depth if exchange is not None else 0):
+        groups = _groups(community)
+        community = np.full(len(community), -1, dtype=np.int64)
+        for code, members in enumerate(groups):
+            community[members] = code
+        means = exchange(community)
+        split, next_code = False, len(groups)
+        for code, members in enumerate(groups):
+            if len(members) < 2 * options.min_accounts or not means[code] >= options.max_exchange:
+                continue
+            parts = _leiden(links[members][:, members], resolution=options.resolution, seed=seed)
+            if parts.max() > 0:
+                community[members] = next_code + parts
+                next_code += int(parts.max()) + 1
+                split = True
+        if not split:
+            break
+    return community
 
 
 @dataclass(frozen=True)
@@ -204,19 +247,20 @@ def cell_counts(nodes: Nodes, node_cell: np.ndarray, *, n_cells: int) -> sparse.
     return sparse.csr_matrix((ones, (nodes.account, node_cell)), shape=(nodes.n_accounts, n_cells))
 
 
-def self_link_excess(nodes: Nodes, neighbour_ids: np.ndarray, popular: np.ndarray, campaign: np.ndarray) -> np.ndarray:
+def self_link_excess(nodes: Nodes, neighbour_ids: np.ndarray, campaign: np.ndarray) -> np.ndarray:
     """Per account in a campaign, how much more of its neighbour links stay in its own prompts than
     an exchangeable member's would: ``log(1 + (own / (own + mates)) / ((n − 1) / (N − 1)))``; NaN outside.
 
     The accounts of one generator stream are exchangeable samples of it: each account's prompts lie
     as near its campaign-mates' as its own (``own / (own + mates)`` is its share of the pool, the
     ratio about 1, the excess about ``log 2``). A person's prompts lie nearest their own follow-ups
-    and edits (far above). Popular prompts are left out on both sides.
+    and edits (far above). Every prompt counts, popular ones too: only the campaign's own prompts
+    enter the ratio, and leaving out what many accounts send would make it hang on who else wrote
+    that day (a reseller's customers send what the day's crowd sends).
 
     Args:
         nodes: the day's distinct (account, prompt) pairs.
         neighbour_ids: (n_uids, k) each prompt's nearest other prompts (-1: none).
-        popular: per prompt, True when many accounts send it.
         campaign: per account, its campaign code or -1.
     """
     n_uids = len(neighbour_ids)
@@ -227,10 +271,10 @@ def self_link_excess(nodes: Nodes, neighbour_ids: np.ndarray, popular: np.ndarra
                              shape=(n_uids, nodes.n_accounts))
     by_campaign = sparse.csr_matrix((np.ones(len(rows)), (rows, campaign[nodes.account[in_campaign]])),
                                     shape=(n_uids, int(campaign.max(initial=-1)) + 1))
-    node = np.flatnonzero(in_campaign & ~popular[nodes.uid])
+    node = np.flatnonzero(in_campaign)
     owner = nodes.account[node]
     neighbours = neighbour_ids[nodes.uid[node]]
-    ok = (neighbours >= 0) & ~popular[np.maximum(neighbours, 0)]
+    ok = neighbours >= 0
     src = np.repeat(np.arange(len(node)), neighbours.shape[1])[ok.ravel()]
     dst = neighbours[ok]
     own = np.asarray(sent[dst, owner[src]]).ravel()
@@ -245,3 +289,14 @@ def self_link_excess(nodes: Nodes, neighbour_ids: np.ndarray, popular: np.ndarra
         share = np.where(pool_links > 0, own_links / np.maximum(pool_links, 1.0), 0.0)
         excess = np.log1p(share / np.maximum(expected, 1e-9))
     return np.where(campaign >= 0, excess, np.nan)
+
+
+def community_exchange(nodes: Nodes, neighbour_ids: np.ndarray, community: np.ndarray) -> np.ndarray:
+    """Per community code, the mean :func:`self_link_excess` of its members (NaN for a code without any)."""
+    excess = self_link_excess(nodes, neighbour_ids, community)
+    inside = community >= 0
+    k = int(community.max(initial=-1)) + 1
+    total = np.bincount(community[inside], weights=np.nan_to_num(excess[inside]), minlength=k)
+    count = np.bincount(community[inside], minlength=k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, total / count, np.nan)

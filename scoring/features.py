@@ -58,12 +58,13 @@ FEATURES: tuple[str, ...] = ("volume", "breadth_domains", "breadth_subjects", "b
 DIRECTION: dict[str, int] = {"volume": 1, "breadth_domains": 1, "breadth_subjects": 1, "breadth_within": 1,
                              "templating": 0, "task_breadth": 1, "top_template": 0, "sequence": -1,
                              "repeats": -1, "novelty": 1, "vocabulary": 1}
-# A campaign is judged on three things: how harvest-like its pooled prompts are as one account
-# (``content``, the account combiner's logit), how exchangeable its members are (``exchange``,
-# scoring.campaigns.self_link_excess: people keep to their own prompts, a stream's accounts do not),
-# and how much of the pool is prompts many accounts send (``popular``).
-CAMPAIGN_FEATURES: tuple[str, ...] = ("content", "exchange", "popular")
-CAMPAIGN_DIRECTION: dict[str, int] = {"content": 1, "exchange": -1, "popular": -1}
+# A campaign is judged on two things: how harvest-like its pooled prompts are as one account
+# (``content``, the account combiner's logit) and how exchangeable its members are (``exchange``,
+# scoring.campaigns.self_link_excess: people keep to their own prompts, a stream's accounts do not).
+# How much of the pool is prompts many accounts send is reported, as for an account, never a
+# feature: that share moves with whoever else wrote that day.
+CAMPAIGN_FEATURES: tuple[str, ...] = ("content", "exchange")
+CAMPAIGN_DIRECTION: dict[str, int] = {"content": 1, "exchange": -1}
 
 
 @dataclass(frozen=True)
@@ -187,13 +188,11 @@ def _sequence(nodes: Nodes, domain: np.ndarray, traffic: Traffic, expected: np.n
     return (hits - pairs * expected) / (pairs + 10.0)
 
 
-def campaign_values(pooled: np.ndarray, exchange: np.ndarray, popular: np.ndarray, *, content) -> np.ndarray:
+def campaign_values(pooled: np.ndarray, exchange: np.ndarray, *, content) -> np.ndarray:
     """(campaigns × :data:`CAMPAIGN_FEATURES`) from the pools' account features (rows of :data:`FEATURES`),
-    the members' exchangeability, the pools' popular shares, and ``content``: feature rows -> the
-    account combiner's logit."""
+    the members' exchangeability and ``content``: feature rows -> the account combiner's logit."""
     pooled = np.asarray(pooled, dtype=np.float64).reshape(-1, len(FEATURES))
-    return np.column_stack([content(pooled), np.nan_to_num(np.asarray(exchange, dtype=np.float64), nan=0.0),
-                            np.asarray(popular, dtype=np.float64)])
+    return np.column_stack([content(pooled), np.nan_to_num(np.asarray(exchange, dtype=np.float64), nan=0.0)])
 
 
 def vocabulary_richness(store: TokenStore, nodes: Nodes, *, batch_nodes: int = 1 << 20) -> np.ndarray:

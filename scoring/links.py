@@ -9,10 +9,15 @@ comparison of every pair of accounts:
 
 ``W[a, b] = Σ over neighbour pairs (u of a, v of b) of rarity(u) · rarity(v)``
 
-plus, for a prompt both accounts send, ``rarity(u)²``. ``rarity = 1/√reach``,
-with ``reach`` the number of accounts sending the prompt or a near-duplicate of
-it, and prompts reached by ``popular_accounts`` or more count for nothing: the
-thousands of people who ask "tell me a joke" are not linked by it.
+plus, for a prompt both accounts send, ``rarity(u)²``, with ``rarity = 1/reach`` and
+``reach`` the number of accounts sending the prompt or a near-duplicate of it. This is
+the resource-allocation weighting of a bipartite projection: each neighbour relation of a
+prompt (and the prompt itself) gives one of its senders at most ``1/reach`` of link weight in
+all, shared among the accounts at the other end. So the thousands of people who ask "tell me
+a joke" are linked by it only by millionths, and a rare prompt beside it links its sender to
+each of them by a thousandth. The weight falls smoothly with reach, with no cut-off: a
+prompt's evidence never vanishes because the rest of the day added one more sender, so an
+operation's links are about the same whatever traffic surrounds it.
 
 Whether a link is more than chance for the accounts' volumes is judged later,
 against a null model, by community detection (see ``scoring.campaigns``).
@@ -27,7 +32,7 @@ from scoring.nodes import Nodes
 
 
 def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *, eligible: np.ndarray,
-                  popular_accounts: int, block_prompts: int = 2_000_000) -> sparse.csr_matrix:
+                  block_prompts: int = 2_000_000) -> sparse.csr_matrix:
     """Symmetric (n_accounts × n_accounts) link weights, zero diagonal.
 
     Args:
@@ -35,7 +40,6 @@ def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *,
         neighbour_ids: (n_uids, k) nearest other prompts of each prompt across the day (-1 = none).
         reach: per prompt, accounts sending it or a near-duplicate (>= 1).
         eligible: per account, True when it may be linked (enough prompts to carry evidence).
-        popular_accounts: prompts with at least this reach carry no link evidence.
         block_prompts: a day with more distinct prompts is multiplied out this many prompts' rows
             at a time (same weights up to float rounding), so its neighbour graph is never held
             as float64 nor its intermediate product whole; smaller days take one product.
@@ -43,11 +47,9 @@ def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *,
     Returns:
         CSR matrix of link weights between eligible accounts.
     """
-    if popular_accounts < 2:
-        raise ValueError("popular_accounts must be >= 2")
     n_uids, n_accounts, node_uid, node_account = len(reach), nodes.n_accounts, nodes.uid, nodes.account
-    rarity = np.where(reach >= popular_accounts, 0.0, 1.0 / np.sqrt(np.maximum(reach, 1)))
-    keep = eligible[node_account] & (rarity[node_uid] > 0)
+    rarity = 1.0 / np.maximum(reach, 1).astype(np.float64)
+    keep = eligible[node_account]
     # sent[u, a] = rarity(u) when account a sends prompt u.
     sent = sparse.csr_matrix((rarity[node_uid[keep]], (node_uid[keep], node_account[keep])),
                              shape=(n_uids, n_accounts))

@@ -132,6 +132,9 @@ class CampaignOptions:
         enabled: run the campaign stage.
         min_prompts: distinct prompts an account needs to be linked (fewer carry no evidence).
         resolution: Leiden modularity resolution (> 0): higher gives smaller communities.
+        split_depth: how many times a community whose members are not interchangeable (mean
+            exchange at least ``max_exchange``) is partitioned again inside itself (>= 0), so that a
+            stream merged into a crowd of people on a bigger day is still found on its own.
         min_link_ratio: a member's inside-link share over the campaign's share of all links (1 = chance).
         min_link_share: share of the members' link weight that must stay inside, in [0, 1].
         min_link_intensity: a member's inside link weight per prompt, over the campaign median.
@@ -148,6 +151,7 @@ class CampaignOptions:
     enabled: bool = True
     min_prompts: int = 5
     resolution: float = 1.0
+    split_depth: int = 2
     min_link_ratio: float = 1.2
     min_link_share: float = 0.1
     min_link_intensity: float = 0.5
@@ -161,6 +165,7 @@ class CampaignOptions:
             "max_exchange must be > 0": self.max_exchange > 0,
             "min_prompts must be >= 1": self.min_prompts >= 1,
             "resolution must be > 0": self.resolution > 0,
+            "split_depth must be >= 0": self.split_depth >= 0,
             "min_link_share must be in [0, 1]": 0 <= self.min_link_share <= 1,
             "volume_spread must be > 1": self.volume_spread > 1,
             "min_accounts must be >= 2": self.min_accounts >= 2,

@@ -32,26 +32,39 @@ def nodes(pairs, n_accounts):
     return Nodes(account=np.array([a for a, _ in pairs]), uid=np.array([u for _, u in pairs]), n_accounts=n_accounts)
 
 
-def test_a_shared_rare_prompt_links_two_accounts_but_a_popular_one_links_nobody():
-    # Accounts 0 and 1 share prompt 0 (reach 2); accounts 2..7 all send prompt 1 (reach 6, popular).
+def test_a_shared_rare_prompt_links_two_accounts_far_more_than_a_popular_one_links_its_senders():
+    # Accounts 0 and 1 share prompt 0 (reach 2); accounts 2..7 all send prompt 1 (reach 6).
     pairs = [(0, 0), (1, 0)] + [(a, 1) for a in range(2, 8)]
     day = nodes(pairs, 8)
-    reach = np.array([2, 6])
-    links = account_links(day, np.full((2, 1), -1), reach, eligible=np.ones(8, bool), popular_accounts=5)
-    assert links[0, 1] > 0 and links[0, 1] == links[1, 0]
-    assert links[2:, 2:].nnz == 0, "six people asking the same popular thing are not linked by it"
+    links = account_links(day, np.full((2, 1), -1), np.array([2, 6]), eligible=np.ones(8, bool))
+    assert links[0, 1] == pytest.approx(1 / 4) and links[0, 1] == links[1, 0]
+    assert links[2:, 2:].max() == pytest.approx(1 / 36), "six people asking one thing are linked only faintly"
+    assert links[:2, 2:].nnz == 0
+
+
+def test_a_prompts_link_weight_falls_smoothly_as_the_rest_of_the_day_adds_senders():
+    # Accounts 0 and 1 send neighbouring prompts; other accounts also send prompt 1 (its reach grows).
+    weights = []
+    for others in range(0, 8):
+        pairs = [(0, 0), (1, 1)] + [(2 + i, 1) for i in range(others)]
+        day = nodes(pairs, 2 + others)
+        ids = np.array([[1], [0]])
+        links = account_links(day, ids, np.array([1, 1 + others]), eligible=np.ones(2 + others, bool))
+        weights.append(links[0, 1])
+    assert weights[0] == pytest.approx(1.0)
+    ratios = np.array(weights[1:]) / np.array(weights[:-1])
+    assert (ratios < 1).all() and (ratios >= 0.5).all(), "one more sender never more than halves a link, nor ends it"
 
 
 def test_neighbouring_prompts_link_their_accounts_weighted_by_rarity():
     # Prompt 0 (account 0) and prompt 1 (account 1) are neighbours; prompt 2 (account 2) is nobody's.
     day = nodes([(0, 0), (1, 1), (2, 2)], 3)
     ids = np.array([[1], [0], [-1]])
-    rare = account_links(day, ids, np.array([1, 1, 1]), eligible=np.ones(3, bool), popular_accounts=5)
-    common = account_links(day, ids, np.array([1, 4, 1]), eligible=np.ones(3, bool), popular_accounts=5)
+    rare = account_links(day, ids, np.array([1, 1, 1]), eligible=np.ones(3, bool))
+    common = account_links(day, ids, np.array([1, 4, 1]), eligible=np.ones(3, bool))
     assert rare[0, 1] == pytest.approx(1.0) and rare[0, 2] == 0 and rare[1, 2] == 0
-    assert common[0, 1] == pytest.approx(0.5), "a prompt four accounts send is weaker evidence"
-    excluded = account_links(day, ids, np.array([1, 1, 1]), eligible=np.array([True, False, True]),
-                             popular_accounts=5)
+    assert common[0, 1] == pytest.approx(0.25), "a prompt four accounts send is weaker evidence"
+    excluded = account_links(day, ids, np.array([1, 1, 1]), eligible=np.array([True, False, True]))
     assert excluded.nnz == 0, "an account too small to carry evidence is not linked"
 
 
@@ -114,6 +127,46 @@ def test_fleet_accounts_tied_mostly_to_a_big_account_of_their_generator_stay_in_
     assert found.campaign[big] != fleet, "the big account is judged on its own"
     assert (found.campaign[drawn] == fleet).all(), "links to the generator's big account are the operation's"
     assert (found.campaign == fleet).sum() == n_fleet
+
+
+def test_a_fleet_merged_into_a_crowd_on_a_busy_day_is_split_out_of_it():
+    # A 12-account stream whose customers' prompts tie it to a crowd of 60 people, on a day whose
+    # link weight is dominated by a 200-account stream elsewhere: modularity's resolution limit
+    # merges the fleet into the crowd. The crowd is people (not interchangeable), so it is split again.
+    rng = np.random.default_rng(0)
+    n_fleet, n_users, n_big = 12, 60, 200
+    n = n_fleet + n_users + n_big
+    fleet, users = np.arange(n_fleet), np.arange(n_fleet, n_fleet + n_users)
+    big = np.arange(n_fleet + n_users, n)
+    w = np.zeros((n, n))
+    w[np.ix_(fleet, fleet)] = rng.uniform(0.5, 1.5, (n_fleet, n_fleet))
+    for a in users:
+        w[a, rng.choice(users, 4, replace=False)] += rng.uniform(0.5, 1.5)
+    for a in fleet:
+        w[a, rng.choice(users, 6, replace=False)] += rng.uniform(0.5, 1.5)
+    w[np.ix_(big, big)] = rng.uniform(20, 40, (n_big, n_big))
+    w = np.triu(w, 1)
+    links = sparse.csr_matrix(w + w.T)
+    excess = np.where(np.isin(np.arange(n), users), 2.5, 0.8)  # people keep to their own prompts
+
+    def exchange(community):
+        inside = community >= 0
+        k = int(community.max()) + 1
+        return (np.bincount(community[inside], weights=excess[inside], minlength=k)
+                / np.maximum(np.bincount(community[inside], minlength=k), 1))
+
+    evidence = MemberEvidence(n_distinct=np.full(n, 20), eligible=np.ones(n, bool))
+    merged = find_campaigns(links, evidence, options=CampaignOptions(), seed=0)
+    assert (merged.campaign[users] == merged.campaign[0]).sum() > n_users / 2, "the busy day merges them"
+    found = find_campaigns(links, evidence, options=CampaignOptions(), seed=0, exchange=exchange)
+    fleet_campaign = found.campaign[0]
+    assert fleet_campaign >= 0 and (found.campaign[fleet] == fleet_campaign).all()
+    assert (found.campaign == fleet_campaign).sum() == n_fleet, "the stream comes out whole, without the crowd"
+    unsplit = find_campaigns(links, evidence, options=CampaignOptions(split_depth=0), seed=0, exchange=exchange)
+    np.testing.assert_array_equal(unsplit.campaign, merged.campaign)
+    excess[:] = 0.8  # were the crowd as interchangeable as a stream, nothing would be cut
+    np.testing.assert_array_equal(find_campaigns(links, evidence, options=CampaignOptions(), seed=0,
+                                                 exchange=exchange).campaign, merged.campaign)
 
 
 def test_campaigns_are_deterministic_and_need_eligible_members():
@@ -197,8 +250,8 @@ def test_rescore_inherits_the_campaign_score():
     weights[features.index("breadth_subjects")] = 4.0
     account = Combiner(features=FEATURES, kind="linear", bias=0.0, mean=np.zeros(len(FEATURES)),
                        scale=np.ones(len(FEATURES)), threshold=0.5, weights=weights)
-    campaign = Combiner(features=CAMPAIGN_FEATURES, kind="linear", bias=0.0, mean=np.zeros(3), scale=np.ones(3),
-                        threshold=0.5, weights=np.array([1.0, 0.0, 0.0]))
+    campaign = Combiner(features=CAMPAIGN_FEATURES, kind="linear", bias=0.0, mean=np.zeros(2), scale=np.ones(2),
+                        threshold=0.5, weights=np.array([1.0, 0.0]))
     model = ScoringModel(reference=None, combiner=account, campaign_combiner=campaign)
     rows = pd.DataFrame(0.0, index=range(3), columns=features)
     rows["breadth_subjects"] = [-1.0, -1.0, 1.0]

@@ -28,21 +28,23 @@ DAYS = ("2026-11-25", "2026-11-26", "2026-11-27")
 @pytest.fixture(scope="module")
 def three_days(tmp_path_factory):
     """The demo day cut into three consecutive days: each account's rows dealt out over the three, in
-    order, and moved to their day (the last day is the demo's own date). Also the whole day, and labels."""
+    order, and moved to their day (the last day is the demo's own date). Also the three days in one
+    file, and labels."""
     folder = tmp_path_factory.mktemp("three-days")
     frame = demo_day()
     labels = frame.groupby("account_id")["kind"].first()
     frame = frame.drop(columns=["kind", "strategy"])
     frame["part"] = frame.groupby("account_id").cumcount() % 3
-    whole = folder / "whole.parquet"
-    frame.drop(columns="part").to_parquet(whole, index=False)
-    paths = []
+    paths, parts = [], []
     for k, day in enumerate(DAYS):
         part = frame[frame["part"] == k].drop(columns="part").copy()
         part["timestamp"] = (pd.to_datetime(part["timestamp"], utc=True)
                              - pd.Timedelta(days=2 - k)).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         paths.append(folder / f"{day}.parquet")
         part.to_parquet(paths[-1], index=False)
+        parts.append(part)
+    whole = folder / "whole.parquet"
+    pd.concat(parts, ignore_index=True).to_parquet(whole, index=False)
     return paths, whole, labels
 
 

@@ -25,7 +25,7 @@ def random_day(seed: int = 0, n_uids: int = 3000, n_accounts: int = 200, n_nodes
 def test_account_links_in_blocks_equal_one_product():
     account, uid, ids, reach, eligible = random_day()
     nodes = Nodes(account=account, uid=uid, n_accounts=200)
-    kw = dict(eligible=eligible, popular_accounts=5)
+    kw = dict(eligible=eligible)
     whole = account_links(nodes, ids, reach, **kw)
     blocks = account_links(nodes, ids.astype(np.int32), reach, block_prompts=700, **kw)
     assert whole.nnz == blocks.nnz > 0
