@@ -78,7 +78,8 @@ def link_accounts(day: Day, found: AccountStage, *, scoring: ScoringOptions) -> 
     options = scoring.campaigns
     n_distinct = found.features.n_distinct
     eligible = n_distinct >= options.min_prompts
-    links = account_links(found.nodes, found.neighbour_ids, found.reach, eligible=eligible)
+    links = account_links(found.nodes, found.neighbour_ids, found.reach, eligible=eligible,
+                          max_reach=options.max_link_reach)
     timing = timing_counts(day.row_account, day.row_time, n_accounts=found.nodes.n_accounts,
                            bin_seconds=options.timing_bin_seconds, bins=max(1, 86_400 // options.timing_bin_seconds))
     campaigns = find_campaigns(links, MemberEvidence(n_distinct=n_distinct, eligible=eligible), options=options,

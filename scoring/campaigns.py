@@ -135,13 +135,19 @@ def _communities(links: sparse.csr_matrix, eligible: np.ndarray, *, options: Cam
     interchangeable partitioned again inside itself, up to ``options.split_depth`` times."""
     community = _leiden(links, resolution=options.resolution, seed=seed)
     community[~eligible] = -1
+    fresh = community >= 0  # per account: its community has not been measured yet
     for _ in range(options.split_depth if exchange is not None else 0):
         groups = _groups(community)
         community = np.full(len(community), -1, dtype=np.int64)
         for code, members in enumerate(groups):
             community[members] = code
-        means = exchange(community)
-        split, next_code = False, len(groups)
+        # A member's exchange reads its own community alone, so only the parts a split made are
+        # measured again (a community left whole would be left whole again).
+        means = np.full(len(groups), np.nan)
+        measured = exchange(np.where(fresh, community, -1))
+        means[: len(measured)] = measured
+        fresh = np.zeros(len(community), dtype=bool)
+        next_code = len(groups)
         for code, members in enumerate(groups):
             if len(members) < 2 * options.min_accounts or not means[code] >= options.max_exchange:
                 continue
@@ -149,8 +155,8 @@ def _communities(links: sparse.csr_matrix, eligible: np.ndarray, *, options: Cam
             if parts.max() > 0:
                 community[members] = next_code + parts
                 next_code += int(parts.max()) + 1
-                split = True
-        if not split:
+                fresh[members] = True
+        if not fresh.any():
             break
     return community
 

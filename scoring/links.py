@@ -13,11 +13,12 @@ plus, for a prompt both accounts send, ``rarity(u)²``, with ``rarity = 1/reach`
 ``reach`` the number of accounts sending the prompt or a near-duplicate of it. This is
 the resource-allocation weighting of a bipartite projection: each neighbour relation of a
 prompt (and the prompt itself) gives one of its senders at most ``1/reach`` of link weight in
-all, shared among the accounts at the other end. So the thousands of people who ask "tell me
-a joke" are linked by it only by millionths, and a rare prompt beside it links its sender to
-each of them by a thousandth. The weight falls smoothly with reach, with no cut-off: a
-prompt's evidence never vanishes because the rest of the day added one more sender, so an
-operation's links are about the same whatever traffic surrounds it.
+all, shared among the accounts at the other end. The weight falls smoothly with reach, so one
+more sender elsewhere in the day changes a prompt's evidence little, and an operation's links are
+about the same whatever traffic surrounds it. Only a prompt reached by ``max_link_reach`` (20)
+accounts or more links nobody: its pairs would weigh under 1/400 each against a rare
+neighbour pair's 1, and their number grows as reach² ("tell me a joke" from 10,000 people
+would make 10⁸ of them).
 
 Whether a link is more than chance for the accounts' volumes is judged later,
 against a null model, by community detection (see ``scoring.campaigns``).
@@ -32,7 +33,7 @@ from scoring.nodes import Nodes
 
 
 def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *, eligible: np.ndarray,
-                  block_prompts: int = 2_000_000) -> sparse.csr_matrix:
+                  max_reach: int = 20, block_prompts: int = 2_000_000) -> sparse.csr_matrix:
     """Symmetric (n_accounts × n_accounts) link weights, zero diagonal.
 
     Args:
@@ -40,6 +41,7 @@ def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *,
         neighbour_ids: (n_uids, k) nearest other prompts of each prompt across the day (-1 = none).
         reach: per prompt, accounts sending it or a near-duplicate (>= 1).
         eligible: per account, True when it may be linked (enough prompts to carry evidence).
+        max_reach: prompts with at least this reach carry no link (>= 2).
         block_prompts: a day with more distinct prompts is multiplied out this many prompts' rows
             at a time (same weights up to float rounding), so its neighbour graph is never held
             as float64 nor its intermediate product whole; smaller days take one product.
@@ -47,9 +49,11 @@ def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *,
     Returns:
         CSR matrix of link weights between eligible accounts.
     """
+    if max_reach < 2:
+        raise ValueError("max_reach must be >= 2")
     n_uids, n_accounts, node_uid, node_account = len(reach), nodes.n_accounts, nodes.uid, nodes.account
-    rarity = 1.0 / np.maximum(reach, 1).astype(np.float64)
-    keep = eligible[node_account]
+    rarity = np.where(reach >= max_reach, 0.0, 1.0 / np.maximum(reach, 1).astype(np.float64))
+    keep = eligible[node_account] & (rarity[node_uid] > 0)
     # sent[u, a] = rarity(u) when account a sends prompt u.
     sent = sparse.csr_matrix((rarity[node_uid[keep]], (node_uid[keep], node_account[keep])),
                              shape=(n_uids, n_accounts))

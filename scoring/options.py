@@ -131,6 +131,9 @@ class CampaignOptions:
     Attributes:
         enabled: run the campaign stage.
         min_prompts: distinct prompts an account needs to be linked (fewer carry no evidence).
+        max_link_reach: a prompt sent (or nearly) by this many accounts links nobody: at
+            ``1/reach`` its pairs would get under ``1/max_link_reach²`` each, far below a rare
+            neighbour's 1, while their number grows as reach² (``scoring.links``).
         resolution: Leiden modularity resolution (> 0): higher gives smaller communities.
         split_depth: how many times a community whose members are not interchangeable (mean
             exchange at least ``max_exchange``) is partitioned again inside itself (>= 0), so that a
@@ -150,6 +153,7 @@ class CampaignOptions:
 
     enabled: bool = True
     min_prompts: int = 5
+    max_link_reach: int = 20
     resolution: float = 1.0
     split_depth: int = 2
     min_link_ratio: float = 1.2
@@ -164,6 +168,7 @@ class CampaignOptions:
         _check("scoring.campaigns", {
             "max_exchange must be > 0": self.max_exchange > 0,
             "min_prompts must be >= 1": self.min_prompts >= 1,
+            "max_link_reach must be >= 2": self.max_link_reach >= 2,
             "resolution must be > 0": self.resolution > 0,
             "split_depth must be >= 0": self.split_depth >= 0,
             "min_link_share must be in [0, 1]": 0 <= self.min_link_share <= 1,

@@ -40,6 +40,8 @@ def test_a_shared_rare_prompt_links_two_accounts_far_more_than_a_popular_one_lin
     assert links[0, 1] == pytest.approx(1 / 4) and links[0, 1] == links[1, 0]
     assert links[2:, 2:].max() == pytest.approx(1 / 36), "six people asking one thing are linked only faintly"
     assert links[:2, 2:].nnz == 0
+    capped = account_links(day, np.full((2, 1), -1), np.array([2, 6]), eligible=np.ones(8, bool), max_reach=6)
+    assert capped[2:, 2:].nnz == 0 and capped[0, 1] == pytest.approx(1 / 4), "a prompt at max_reach links nobody"
 
 
 def test_a_prompts_link_weight_falls_smoothly_as_the_rest_of_the_day_adds_senders():
