@@ -19,7 +19,7 @@ from job.ingest import Day
 from job.topic_cells import TopicVectors
 from scoring.campaign_verdicts import CampaignEvidence, campaign_names, campaign_table
 from scoring.campaigns import (Campaigns, MemberEvidence, cell_counts, clumping, community_exchange,
-                              find_campaigns, self_link_excess, timing_counts)
+                              find_campaigns, timing_counts)
 from scoring.features import Features, Traffic, account_features, vocabulary_richness
 from scoring.links import account_links
 from scoring.nodes import Nodes
@@ -82,8 +82,9 @@ def link_accounts(day: Day, found: AccountStage, *, scoring: ScoringOptions) -> 
                           max_reach=options.max_link_reach)
     timing = timing_counts(day.row_account, day.row_time, n_accounts=found.nodes.n_accounts,
                            bin_seconds=options.timing_bin_seconds, bins=max(1, 86_400 // options.timing_bin_seconds))
+    exchange = partial(community_exchange, found.nodes, found.neighbour_ids)
     campaigns = find_campaigns(links, MemberEvidence(n_distinct=n_distinct, eligible=eligible), options=options,
-                               seed=scoring.seed, exchange=partial(community_exchange, found.nodes, found.neighbour_ids))
+                               seed=scoring.seed, exchange=exchange)
     return Linked(campaigns, timing)
 
 
@@ -125,7 +126,6 @@ def _tie(found: AccountStage, campaigns: Campaigns, timing: np.ndarray) -> Campa
     if k == 0:
         none = np.zeros(0)
         return CampaignEvidence(none, none, none, none, none, timing.shape[1], none, none, none, none, none)
-    excess = self_link_excess(found.nodes, found.neighbour_ids, campaigns.campaign)
     topics = cell_counts(found.nodes, found.node_cell, n_cells=found.reference.n_cells)
     return CampaignEvidence(
         n_accounts=np.bincount(members, minlength=k),
@@ -133,7 +133,7 @@ def _tie(found: AccountStage, campaigns: Campaigns, timing: np.ndarray) -> Campa
         link_ratio=campaigns.link_ratio, link_share=campaigns.link_share,
         active_bins=(pooled_timing > 0).sum(axis=1), n_bins=timing.shape[1],
         first_seen=per(first, "min"), last_seen=per(last, "max"),
-        exchange=per(excess, "mean"),
+        exchange=community_exchange(found.nodes, found.neighbour_ids, campaigns.campaign),
         timing_clumping=_per_campaign_clumping(timing, campaigns.campaign, k),
         topic_clumping=_per_campaign_clumping(topics, campaigns.campaign, k))
 

@@ -33,7 +33,7 @@ from scoring.nodes import Nodes
 
 
 def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *, eligible: np.ndarray,
-                  max_reach: int = 20, block_prompts: int = 2_000_000) -> sparse.csr_matrix:
+                  max_reach: int, block_prompts: int = 2_000_000) -> sparse.csr_matrix:
     """Symmetric (n_accounts × n_accounts) link weights, zero diagonal.
 
     Args:
@@ -41,7 +41,8 @@ def account_links(nodes: Nodes, neighbour_ids: np.ndarray, reach: np.ndarray, *,
         neighbour_ids: (n_uids, k) nearest other prompts of each prompt across the day (-1 = none).
         reach: per prompt, accounts sending it or a near-duplicate (>= 1).
         eligible: per account, True when it may be linked (enough prompts to carry evidence).
-        max_reach: prompts with at least this reach carry no link (>= 2).
+        max_reach: prompts with at least this reach carry no link (>= 2;
+            ``scoring.campaigns.max_link_reach``).
         block_prompts: a day with more distinct prompts is multiplied out this many prompts' rows
             at a time (same weights up to float rounding), so its neighbour graph is never held
             as float64 nor its intermediate product whole; smaller days take one product.

@@ -26,6 +26,8 @@ from traffic.read import InputOptions
 # ---------------------------------------------------------------------------
 # Links on hand-made neighbour lists.
 
+MAX_REACH = CampaignOptions().max_link_reach
+
 def nodes(pairs, n_accounts):
     """(account, uid) pairs -> Nodes sorted by account."""
     pairs = sorted(pairs)
@@ -36,7 +38,7 @@ def test_a_shared_rare_prompt_links_two_accounts_far_more_than_a_popular_one_lin
     # Accounts 0 and 1 share prompt 0 (reach 2); accounts 2..7 all send prompt 1 (reach 6).
     pairs = [(0, 0), (1, 0)] + [(a, 1) for a in range(2, 8)]
     day = nodes(pairs, 8)
-    links = account_links(day, np.full((2, 1), -1), np.array([2, 6]), eligible=np.ones(8, bool))
+    links = account_links(day, np.full((2, 1), -1), np.array([2, 6]), eligible=np.ones(8, bool), max_reach=MAX_REACH)
     assert links[0, 1] == pytest.approx(1 / 4) and links[0, 1] == links[1, 0]
     assert links[2:, 2:].max() == pytest.approx(1 / 36), "six people asking one thing are linked only faintly"
     assert links[:2, 2:].nnz == 0
@@ -51,7 +53,8 @@ def test_a_prompts_link_weight_falls_smoothly_as_the_rest_of_the_day_adds_sender
         pairs = [(0, 0), (1, 1)] + [(2 + i, 1) for i in range(others)]
         day = nodes(pairs, 2 + others)
         ids = np.array([[1], [0]])
-        links = account_links(day, ids, np.array([1, 1 + others]), eligible=np.ones(2 + others, bool))
+        links = account_links(day, ids, np.array([1, 1 + others]), eligible=np.ones(2 + others, bool),
+                              max_reach=MAX_REACH)
         weights.append(links[0, 1])
     assert weights[0] == pytest.approx(1.0)
     ratios = np.array(weights[1:]) / np.array(weights[:-1])
@@ -62,11 +65,12 @@ def test_neighbouring_prompts_link_their_accounts_weighted_by_rarity():
     # Prompt 0 (account 0) and prompt 1 (account 1) are neighbours; prompt 2 (account 2) is nobody's.
     day = nodes([(0, 0), (1, 1), (2, 2)], 3)
     ids = np.array([[1], [0], [-1]])
-    rare = account_links(day, ids, np.array([1, 1, 1]), eligible=np.ones(3, bool))
-    common = account_links(day, ids, np.array([1, 4, 1]), eligible=np.ones(3, bool))
+    rare = account_links(day, ids, np.array([1, 1, 1]), eligible=np.ones(3, bool), max_reach=MAX_REACH)
+    common = account_links(day, ids, np.array([1, 4, 1]), eligible=np.ones(3, bool), max_reach=MAX_REACH)
     assert rare[0, 1] == pytest.approx(1.0) and rare[0, 2] == 0 and rare[1, 2] == 0
     assert common[0, 1] == pytest.approx(0.25), "a prompt four accounts send is weaker evidence"
-    excluded = account_links(day, ids, np.array([1, 1, 1]), eligible=np.array([True, False, True]))
+    excluded = account_links(day, ids, np.array([1, 1, 1]), eligible=np.array([True, False, True]),
+                             max_reach=MAX_REACH)
     assert excluded.nnz == 0, "an account too small to carry evidence is not linked"
 
 

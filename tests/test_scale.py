@@ -9,7 +9,7 @@ import pytest
 
 from scoring.links import account_links
 from scoring.nodes import Nodes
-from scoring.options import TopicOptions
+from scoring.options import CampaignOptions, TopicOptions
 from scoring.topic_text import TopicWords
 from scoring.tokens import TokenStore
 
@@ -25,7 +25,7 @@ def random_day(seed: int = 0, n_uids: int = 3000, n_accounts: int = 200, n_nodes
 def test_account_links_in_blocks_equal_one_product():
     account, uid, ids, reach, eligible = random_day()
     nodes = Nodes(account=account, uid=uid, n_accounts=200)
-    kw = dict(eligible=eligible)
+    kw = dict(eligible=eligible, max_reach=CampaignOptions().max_link_reach)
     whole = account_links(nodes, ids, reach, **kw)
     blocks = account_links(nodes, ids.astype(np.int32), reach, block_prompts=700, **kw)
     assert whole.nnz == blocks.nnz > 0
