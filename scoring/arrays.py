@@ -41,7 +41,9 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     before = np.cumsum(lengths) - lengths
-    return np.repeat(np.asarray(starts, dtype=np.int64) - before, lengths) + np.arange(int(lengths.sum()))
+    out = np.repeat(np.asarray(starts, dtype=np.int64) - before, lengths)
+    out += np.arange(len(out))  # in place: one index array of the batch's size, not three
+    return out
 
 
 def occurrences(values: np.ndarray) -> np.ndarray:

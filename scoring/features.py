@@ -195,7 +195,7 @@ def campaign_values(pooled: np.ndarray, exchange: np.ndarray, *, content) -> np.
     return np.column_stack([content(pooled), np.nan_to_num(np.asarray(exchange, dtype=np.float64), nan=0.0)])
 
 
-def vocabulary_richness(store: TokenStore, nodes: Nodes, *, batch_nodes: int = 1 << 20) -> np.ndarray:
+def vocabulary_richness(store: TokenStore, nodes: Nodes, *, batch_nodes: int = 1 << 17) -> np.ndarray:
     """Per owner, Herdan's ``log V / log N`` over the content words (not function or request words)
     of its distinct prompts' stored tokens; 0 with fewer than two content words. Whole owners are
     taken about ``batch_nodes`` nodes at a time."""

@@ -23,7 +23,7 @@ _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
 _NO_SPACE_BEFORE = set(".,;:!?)]}'\"%")
 _NO_SPACE_AFTER = set("([{$#")
 _FLUSH_TOKENS = 1 << 22  # pending token ids (16 MB) that make a block
-_REORDER_BATCH = 1 << 20  # prompts gathered at a time by reorder
+_REORDER_BATCH = 1 << 17  # prompts gathered at a time by reorder (an int64 index per token of them)
 # A field label is a word right before a colon ("Question:", "Choices:", "Hint:"), not a URL's scheme.
 # Searched for backwards from each colon; the look-behind keeps the match a whole token as tokenize()
 # splits it ("x-ray:" has no label).

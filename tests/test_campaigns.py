@@ -187,6 +187,18 @@ def test_campaigns_are_deterministic_and_need_eligible_members():
         CampaignOptions(volume_spread=1.0)
 
 
+def test_campaigns_do_not_depend_on_how_many_edges_reach_igraph_at_a_time(monkeypatch):
+    import scoring.campaigns as campaigns
+
+    links, volume, *_ = constructed_day(seed=3)
+    everyone = np.ones(len(volume), bool)
+    whole = campaigns_of(links, n_distinct=volume, eligible=everyone)
+    monkeypatch.setattr(campaigns, "_EDGE_BATCH", 7)  # a big day's edges go in slices
+    sliced = campaigns_of(links, n_distinct=volume, eligible=everyone)
+    assert sparse.triu(links, k=1).nnz > 10 * 7 and whole.n_campaigns >= 1
+    np.testing.assert_array_equal(whole.campaign, sliced.campaign)
+
+
 def test_clumping_is_near_one_for_random_slices_and_high_for_own_interests():
     rng = np.random.default_rng(0)
     slices = np.array([rng.multinomial(20, np.full(40, 1 / 40)) for _ in range(30)], dtype=float)

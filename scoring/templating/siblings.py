@@ -59,7 +59,8 @@ def ngram_features(tokens: np.ndarray, offsets: np.ndarray, *, batch_docs: int =
         counts[lo:hi] = np.bincount((key >> 24) - lo, minlength=hi - lo)
     cols = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32)
     indptr = np.concatenate([[0], np.cumsum(counts)])
-    return sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(n, _FEATURE_BUCKETS))
+    # int8 ones: a 1M-row day's matrix holds tens of millions of entries, and 0/1 needs no float.
+    return sparse.csr_matrix((np.ones(len(cols), dtype=np.int8), cols, indptr), shape=(n, _FEATURE_BUCKETS))
 
 
 def overlap_coefficient(features: sparse.csr_matrix, a: np.ndarray, b: np.ndarray, *, batch: int = 100_000) -> np.ndarray:
