@@ -28,6 +28,7 @@ from traffic.read import InputOptions
 
 MAX_REACH = CampaignOptions().max_link_reach
 
+
 def nodes(pairs, n_accounts):
     """(account, uid) pairs -> Nodes sorted by account."""
     pairs = sorted(pairs)
