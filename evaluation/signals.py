@@ -56,7 +56,7 @@ def file_digest(path: str | os.PathLike) -> str:
 
 # Modules that only turn cached signals into scores and flags (the combiners, the account verdicts):
 # every cached day is re-scored through them (:func:`rescore`), so a change to them keeps the cache.
-VERDICT_ONLY = ("scoring/combiner.py", "scoring/verdicts.py")
+VERDICT_ONLY = ("scoring/combiner.py", "scoring/peers.py", "scoring/verdicts.py")
 
 
 def code_version(folders: tuple[str, ...] = ("embedder", "index", "scoring", "job"), *,
@@ -154,7 +154,7 @@ def rescore(signals: DaySignals, model: ScoringModel, *, threshold: float, campa
     pooled_flagged = np.zeros(len(out), dtype=bool)
     if len(camps):
         values = campaign_values(camps[list(FEATURES)].to_numpy(float), camps["exchange"].to_numpy(float),
-                                 content=model.combiner.logit)
+                                 content=model.combiner.learned_logit)
         score = model.campaign_combiner.score(values)
         flagged = ((score >= campaign_threshold) & (camps["n_distinct"].to_numpy() >= min_prompts)
                    & (camps["exchange"].to_numpy(float) < max_exchange))

@@ -50,6 +50,8 @@ class SuiteOptions:
             shipped combiners, ``tools/fit_reference.py``).
         max_fpr: the benign false-positive rate at which recall is read, in (0, 1).
         fit_fpr: the benign share a fitted threshold admits on the tuning days, in (0, 1).
+        peers_fpr: the further benign share the one-class path (``scoring.peers``) may flag, in [0, 1);
+            0 leaves it out.
         c: inverse L2 strength of the campaign combiner's logistic regression.
         holdouts: which leave-one-out folds to run: any of ``strategy``, ``fleet_shape``, ``corpus``.
         checks: also run the stability checks (:mod:`evaluation.checks`) with the configured detector.
@@ -60,6 +62,7 @@ class SuiteOptions:
     tune_seeds: list[int] = field(default_factory=lambda: [100, 101, 102, 103, 104, 105])
     max_fpr: float = 0.01
     fit_fpr: float = 0.005
+    peers_fpr: float = 0.0025
     c: float = 1.0
     holdouts: list[str] = field(default_factory=lambda: ["strategy", "fleet_shape", "corpus"])
     checks: bool = True
@@ -72,6 +75,8 @@ class SuiteOptions:
             raise ValueError("suite.seeds and suite.tune_seeds must not share a seed")
         if not 0 < self.max_fpr < 1 or not 0 < self.fit_fpr < 1:
             raise ValueError("suite.max_fpr and suite.fit_fpr must be in (0, 1)")
+        if not 0 <= self.peers_fpr < 1:
+            raise ValueError("suite.peers_fpr must be in [0, 1); 0 leaves the one-class path out")
         if self.c <= 0 or self.short_batch_hours <= 0:
             raise ValueError("suite.c and suite.short_batch_hours must be > 0")
         unknown = set(self.holdouts) - {"strategy", "fleet_shape", "corpus"}
@@ -120,12 +125,14 @@ def run_suite(tune: list[LabelledDay], report: list[LabelledDay], *, options: Su
     """
     rows = training_rows([(d.signals, d.labels) for d in tune], min_prompts=min_prompts)
     result: dict = {"full": {}, "folds": {}, "loo": {}}
-    full = fit_on(rows, reference=None, max_fpr=options.fit_fpr, c=options.c, fitted_on="all tuning days")
+    full = fit_on(rows, reference=None, max_fpr=options.fit_fpr, c=options.c, peers_fpr=options.peers_fpr,
+                  fitted_on="all tuning days")
     for seed, day in zip(options.seeds, report):
         result["full"][seed] = measure(day, full, None, max_fpr=options.max_fpr, min_prompts=min_prompts,
                                        max_exchange=max_exchange)
     for holdout in folds(rows, options.holdouts):
         model = fit_on(without(rows, holdout), reference=None, max_fpr=options.fit_fpr, c=options.c,
+                       peers_fpr=options.peers_fpr,
                        fitted_on=f"without {holdout}")
         result["folds"][str(holdout)] = {
             seed: measure(day, model, holdout, max_fpr=options.max_fpr, min_prompts=min_prompts,

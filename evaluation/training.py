@@ -14,6 +14,7 @@ or one corpus from the rows, so the combiner fitted on the rest is the one that 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from evaluation.signals import DaySignals
 from scoring.combiner import benign_threshold, fit_combiner, out_of_day_scores, with_threshold
 from scoring.features import CAMPAIGN_DIRECTION, CAMPAIGN_FEATURES, DIRECTION, FEATURES, campaign_values
 from scoring.model import ScoringModel
+from scoring.peers import fit_peers
 
 LABEL_COLUMNS = ("label", "kind", "strategy", "hard_negative", "corpus", "fleet_shape", "operation")
 
@@ -120,13 +122,15 @@ def balanced_weights(rows: pd.DataFrame) -> np.ndarray:
     return len(rows) / (2.0 * size * groups)
 
 
-def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on: str,
+def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on: str, peers_fpr: float,
            max_hard_fpr: float | None = None) -> ScoringModel:
     """The account and campaign combiners fitted on these rows.
 
     The account threshold flags at most ``max_fpr`` of the benign accounts and ``max_hard_fpr``
     (default: the same) of the hard negatives, each account counted once, on the scores each
     tuning day got from a combiner fitted on the other days: what an unseen day scores. The
+    one-class path (:mod:`scoring.peers`) has the benign accounts for reference and may flag
+    ``peers_fpr`` more of them (and of the hard negatives), read the same way. The
     campaign combiner is fitted on the campaign rows, on the pool's content as the account
     combiner judges it, its members' exchangeability and its popular share; a campaign is
     flagged at even odds (its classes weigh the same), the benign campaigns of a day being too
@@ -148,8 +152,15 @@ def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on
         threshold = max(threshold, benign_threshold(unseen[hard], np.ones(int(hard.sum())),
                                                     max_fpr=max_fpr if max_hard_fpr is None else max_hard_fpr))
     combiner = with_threshold(combiner, threshold)
+    if peers_fpr > 0:
+        unseen = np.clip(unseen, 1e-12, 1 - 1e-12)
+        peers = fit_peers(values[benign], features=FEATURES, days=accounts["day"].to_numpy()[benign],
+                          learned_logit=np.log(unseen[benign] / (1 - unseen[benign])),
+                          threshold_logit=float(np.log(threshold / (1 - threshold))), max_fpr=peers_fpr,
+                          hard=hard[benign])
+        combiner = dataclasses.replace(combiner, peers=peers)
     pooled = campaign_values(campaigns[list(FEATURES)].to_numpy(float), campaigns["exchange"].to_numpy(float),
-                             content=combiner.logit)
+                             content=combiner.learned_logit)
     camp_labels = (campaigns["label"] == "harvester").to_numpy(int)
     if len(set(camp_labels)) < 2:
         raise ValueError(f"the tuning rows hold campaigns of one class only ({fitted_on}); "

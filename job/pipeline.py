@@ -233,7 +233,7 @@ def _with_campaigns(scored: Scored, day: Day, found: AccountStage, linked, *, de
         return dataclasses.replace(scored, campaigns=empty_campaigns())
     pooled = pool_campaigns(day, found, linked, topics=topics, index=detector.index, scoring=detector.scoring)
     model = detector.model
-    values = campaign_values(pooled.features.values, pooled.evidence.exchange, content=model.combiner.logit)
+    values = campaign_values(pooled.features.values, pooled.evidence.exchange, content=model.combiner.learned_logit)
     verdicts = judge(values, pooled.features.n_distinct, combiner=model.campaign_combiner,
                      threshold=detector.campaign_threshold, min_prompts=detector.scoring.min_prompts,
                      eligible=pooled.evidence.exchange < detector.scoring.campaigns.max_exchange)

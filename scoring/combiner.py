@@ -15,6 +15,10 @@ tuning days' benign accounts reach at a fixed false-alarm rate, read off scores 
 from a combiner fitted without it, so the number means the same on every day. A feature's
 share of an account's log-odds is how far the log-odds fall when that feature alone is set to
 the benign reference value (the benign median): the evidence the reason names.
+
+The account combiner also carries a one-class path (:mod:`scoring.peers`): an account's
+log-odds is the larger of the learned one and its outlier factor among its benign peers,
+placed on the same scale, so that traffic unlike any it was fitted on is still ranked.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from files.atomic import atomic_path
+from scoring.peers import Peers, peers_from_dict
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Combiner:
             (a leaf has ``feature`` -1); a row goes left where its value is at most the threshold.
         threshold: score at or above which an owner is flagged, in (0, 1).
         fitted_on: what it was fitted on, for reports.
+        peers: the one-class path (:mod:`scoring.peers`), or None for the learned log-odds alone.
     """
 
     features: tuple[str, ...]
@@ -55,6 +61,7 @@ class Combiner:
     weights: np.ndarray | None = None
     trees: tuple[dict, ...] = ()
     fitted_on: str = ""
+    peers: Peers | None = None
 
     @classmethod
     def neutral(cls, features: tuple[str, ...]) -> Combiner:
@@ -64,7 +71,20 @@ class Combiner:
                    threshold=1 - 1e-6, weights=zeros, fitted_on="nothing")
 
     def logit(self, values: np.ndarray) -> np.ndarray:
-        """The log-odds of each row of feature values."""
+        """The log-odds of each row of feature values: the learned one, or the one-class path's where larger."""
+        learned = self.learned_logit(values)
+        if self.peers is None:
+            return learned
+        x = np.asarray(values, dtype=np.float64).reshape(-1, len(self.features))
+        return np.maximum(learned, self.peers.logit(x))
+
+    def peers_factor(self, values: np.ndarray) -> np.ndarray:
+        """Each row's outlier factor among its benign peers (:mod:`scoring.peers`); 0 without a one-class path."""
+        x = np.asarray(values, dtype=np.float64).reshape(-1, len(self.features))
+        return np.zeros(len(x)) if self.peers is None else self.peers.factor(x)
+
+    def learned_logit(self, values: np.ndarray) -> np.ndarray:
+        """The fitted model's log-odds of each row of feature values (without the one-class path)."""
         x = np.asarray(values, dtype=np.float64).reshape(-1, len(self.features))
         if self.kind == "linear":
             return ((x - self.mean) / self.scale) @ self.weights + self.bias
@@ -215,7 +235,7 @@ def save_combiner(combiner: Combiner, path: str | Path) -> Path:
             "mean": combiner.mean.tolist(), "scale": combiner.scale.tolist(), "threshold": combiner.threshold,
             "weights": None if combiner.weights is None else combiner.weights.tolist(),
             "trees": [{k: v.tolist() for k, v in tree.items()} for tree in combiner.trees],
-            "fitted_on": combiner.fitted_on}
+            "fitted_on": combiner.fitted_on, "peers": None if combiner.peers is None else combiner.peers.to_dict()}
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data) + "\n")
     return Path(path)
@@ -240,4 +260,5 @@ def load_combiner(path: str | Path, *, features: tuple[str, ...]) -> Combiner:
     return Combiner(features=tuple(data["features"]), kind=data["kind"], bias=float(data["bias"]),
                     mean=np.asarray(data["mean"]), scale=np.asarray(data["scale"]), threshold=float(data["threshold"]),
                     weights=None if data["weights"] is None else np.asarray(data["weights"]), trees=trees,
-                    fitted_on=data.get("fitted_on", ""))
+                    fitted_on=data.get("fitted_on", ""),
+                    peers=None if data.get("peers") is None else peers_from_dict(data["peers"]))

@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default=str(REPO / "outputs" / "eval-cache"), help="simulated days and features")
     parser.add_argument("--max-fpr", type=float, default=suite.fit_fpr,
                         help="benign share the threshold admits (default: suite.fit_fpr)")
+    parser.add_argument("--peers-fpr", type=float, default=suite.peers_fpr,
+                        help="further benign share the one-class path may flag (default: suite.peers_fpr)")
     parser.add_argument("--c", type=float, default=suite.c,
                         help="inverse L2 strength of the campaign regression (default: suite.c)")
     parser.add_argument("--per-account", type=int, default=40, help="prompts an account gives the reference (40)")
@@ -118,14 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     labelled = [(day_signals(t, detector, embedder=embedder, cache_dir=args.cache)[0], pd.read_parquet(lab))
                 for t, lab in days]
     rows = training_rows(labelled, min_prompts=scoring.min_prompts)
-    model = fit_on(rows, reference=reference, max_fpr=args.max_fpr, c=args.c,
+    model = fit_on(rows, reference=reference, max_fpr=args.max_fpr, c=args.c, peers_fpr=args.peers_fpr,
                    fitted_on=f"accounts and campaigns of tuning days (seeds {args.seeds})")
     save_combiner(model.combiner, out / "combiner.json")
     save_combiner(model.campaign_combiner, out / "campaign_combiner.json")
     write_json({"reference": {"fitted_on": fitted_on, "prompts": int(len(vectors)), "typical": reference.typical},
                 "combiner": _report(model.combiner), "campaign_combiner": _report(model.campaign_combiner),
                 "rows": rows.groupby("group").size().to_dict(),
-                "options": {"max_fpr": args.max_fpr, "c": args.c, "seeds": seeds}}, out / "fit.json")
+                "options": {"max_fpr": args.max_fpr, "peers_fpr": args.peers_fpr, "c": args.c, "seeds": seeds}},
+               out / "fit.json")
     for name, combiner in (("account", model.combiner), ("campaign", model.campaign_combiner)):
         log.info("%s combiner: %s", name, _report(combiner))
     return 0
@@ -138,6 +141,9 @@ def _report(combiner: Combiner) -> dict:
         report["weights"] = {f: float(w) for f, w in zip(combiner.features, combiner.weights)}
     else:
         report["trees"] = len(combiner.trees)
+    if combiner.peers is not None:
+        report["peers"] = {"accounts": len(combiner.peers.volume), "peers": combiner.peers.peers,
+                           "k": combiner.peers.k, "origin": combiner.peers.origin, "slope": combiner.peers.slope}
     return report
 
 
