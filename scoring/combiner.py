@@ -110,12 +110,16 @@ class Combiner:
     def contributions(self, values: np.ndarray) -> np.ndarray:
         """(n, F) how far each row's log-odds fall when one feature alone takes its benign reference value."""
         x = np.asarray(values, dtype=np.float64).reshape(-1, len(self.features))
-        full = self.logit(x)
+        # The one-class path reads only the volume and topic columns: its log-odds are found once for the rest.
+        one_class = None if self.peers is None else self.peers.logit(x)
+        read = set() if self.peers is None else {*self.peers.columns, self.peers.volume_column}
+        full = self.learned_logit(x) if one_class is None else np.maximum(self.learned_logit(x), one_class)
         out = np.empty_like(x)
         for j in range(x.shape[1]):
             typical = x.copy()
             typical[:, j] = self.mean[j]
-            out[:, j] = full - self.logit(typical)
+            out[:, j] = full - (self.logit(typical) if j in read or one_class is None
+                                else np.maximum(self.learned_logit(typical), one_class))
         return out
 
 

@@ -144,14 +144,7 @@ def outlier_factor(volume: np.ndarray, values: np.ndarray, *, ref_volume: np.nda
     """
     distance = beyond_peers(volume, values, ref_volume=ref_volume, ref_values=ref_values, scale=scale, peers=peers,
                             k=k)
-    typical = np.asarray(ref_typical, dtype=np.float64)
-    judged, start, width = _windows(volume, ref_volume, peers)
-    if not width:
-        return distance
-    total = np.concatenate([[0.0], np.cumsum(typical)])
-    local = np.full(len(distance), np.inf)
-    local[judged] = (total[start + width] - total[start]) / width
-    return distance / np.maximum(local, max(float(typical.mean()), 1e-9))
+    return distance / _local_typical(volume, ref_volume, ref_typical, peers)
 
 
 def fit_peers(rows: np.ndarray, *, features: tuple[str, ...], days: np.ndarray, learned_logit: np.ndarray,
@@ -161,7 +154,7 @@ def fit_peers(rows: np.ndarray, *, features: tuple[str, ...], days: np.ndarray, 
 
     Each tuning day's accounts are measured against the other days' (what an unseen day's
     ordinary accounts get), and the anchors read off those factors; None where they give no
-    anchor (the budget's factor not above the 99th percentile's).
+    anchor (the budget's factor not above the lower anchor's).
 
     Args:
         rows: (n, len(features)) benign accounts' feature rows.
@@ -176,23 +169,19 @@ def fit_peers(rows: np.ndarray, *, features: tuple[str, ...], days: np.ndarray, 
     rows, days = np.asarray(rows, dtype=np.float64), np.asarray(days)
     columns = tuple(features.index(f) for f in TOPIC_FEATURES)
     volume_column = features.index("volume")
-    scale = rows[:, list(columns)].std(axis=0)
-    options = {"scale": scale, "peers": peers, "k": k}
-    typical = np.zeros(len(rows))
+    volume, topics = rows[:, volume_column], rows[:, list(columns)]
+    scale = topics.std(axis=0)
+    # Each day against the other days: its distances, then (with the others' distances) its factors.
+    typical, unseen = np.zeros(len(rows)), np.zeros(len(rows))
+    others = {}
     for day in np.unique(days):
         held = days == day
-        order = _order(rows[~held], volume_column)
-        typical[held] = beyond_peers(rows[held, volume_column], rows[held][:, list(columns)],
-                                     ref_volume=rows[~held][order, volume_column],
-                                     ref_values=rows[~held][order][:, list(columns)], **options)
-    unseen = np.zeros(len(rows))
-    for day in np.unique(days):
+        others[day] = np.flatnonzero(~held)[np.argsort(volume[~held], kind="stable")]
+        typical[held] = beyond_peers(volume[held], topics[held], ref_volume=volume[others[day]],
+                                     ref_values=topics[others[day]], scale=scale, peers=peers, k=k)
+    for day, ref in others.items():
         held = days == day
-        order = _order(rows[~held], volume_column)
-        unseen[held] = outlier_factor(rows[held, volume_column], rows[held][:, list(columns)],
-                                      ref_volume=rows[~held][order, volume_column],
-                                      ref_values=rows[~held][order][:, list(columns)],
-                                      ref_typical=typical[~held][order], **options)
+        unseen[held] = typical[held] / _local_typical(volume[held], volume[ref], typical[ref], peers)
     at_budget = float(np.quantile(unseen, 1.0 - max_fpr))
     if hard is not None and np.asarray(hard, dtype=bool).any():
         at_budget = max(at_budget, float(np.quantile(unseen[np.asarray(hard, dtype=bool)], 1.0 - max_fpr)))
@@ -201,14 +190,22 @@ def fit_peers(rows: np.ndarray, *, features: tuple[str, ...], days: np.ndarray, 
     if at_budget <= low or threshold_logit <= low_logit:
         return None
     slope = (threshold_logit - low_logit) / (at_budget - low)
-    order = _order(rows, volume_column)
-    return Peers(columns=columns, volume_column=volume_column, volume=rows[order, volume_column],
-                 values=rows[order][:, list(columns)], typical=typical[order], scale=scale, peers=int(peers),
+    order = np.argsort(volume, kind="stable")
+    return Peers(columns=columns, volume_column=volume_column, volume=volume[order],
+                 values=topics[order], typical=typical[order], scale=scale, peers=int(peers),
                  k=int(k), origin=float(threshold_logit - slope * at_budget), slope=float(slope))
 
 
-def _order(rows: np.ndarray, volume_column: int) -> np.ndarray:
-    return np.argsort(rows[:, volume_column], kind="stable")
+def _local_typical(volume: np.ndarray, ref_volume: np.ndarray, ref_typical: np.ndarray, peers: int) -> np.ndarray:
+    """Per account, the mean ``ref_typical`` of its peers (see :func:`outlier_factor`), floored at the mean of
+    all of them; infinite for an account without peers (its factor is 0)."""
+    typical = np.asarray(ref_typical, dtype=np.float64)
+    judged, start, width = _windows(volume, ref_volume, peers)
+    local = np.full(len(np.asarray(volume)), np.inf)
+    if width:
+        total = np.concatenate([[0.0], np.cumsum(typical)])
+        local[judged] = (total[start + width] - total[start]) / width
+    return np.maximum(local, max(float(typical.mean()) if len(typical) else 0.0, 1e-9))
 
 
 def _windows(volume: np.ndarray, ref_volume: np.ndarray, peers: int) -> tuple[np.ndarray, np.ndarray, int]:

@@ -45,8 +45,9 @@ def test_the_demo_harvesters_are_separated_and_results_written(labelled, tmp_pat
     metrics = evaluate(labelled, tmp_path, shipped, detector)
     assert metrics["eval/auroc"] == 1.0
     assert metrics["eval/n_harvesters"] == 5 + 40
-    # The fleet's 40 small accounts are found as one campaign and flagged through it; no user is flagged.
-    assert metrics["eval/campaign/fleet_flagged_via_campaign"] == 1.0
+    # The fleet's 40 small accounts are found as one campaign and flagged, most only through it; no user is.
+    assert metrics["eval/campaign/fleet_flagged"] == 1.0
+    assert metrics["eval/campaign/fleet_flagged_via_campaign"] >= 0.75
     assert metrics["eval/campaign/ari"] > 0.9
     assert metrics["eval/campaign/benign_campaigns_flagged"] == 0.0, "users may be linked, never flagged as one"
     assert metrics["eval/flagged_fpr"] == 0.0

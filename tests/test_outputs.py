@@ -158,6 +158,9 @@ def test_two_concurrent_runs_end_with_one_whole_result_and_a_message(days, tmp_p
 
 SIGNAL_AT_WRITE = textwrap.dedent("""
     import os, runpy, signal, sys
+    # Ctrl-C as a terminal delivers it, whatever the test runner left blocked or ignored for its children.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import files.tables as tables
     real = tables.write_table
     def write_then_die(table, folder, stem, **options):

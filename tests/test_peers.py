@@ -32,13 +32,15 @@ def test_a_covered_account_is_at_zero_and_one_beyond_every_peer_at_its_excess():
     assert beyond_peers(np.array([0.5]), np.array([[9.0, 9.0]]), **options)[0] == 0.0
 
 
-def test_the_factor_puts_a_distance_in_the_units_of_its_volume():
+def test_the_factor_shrinks_a_distance_among_noisy_peers_and_never_magnifies_it_among_tight_ones():
     ref_volume = np.arange(8.0)
     ref_values = np.zeros((8, 1))
-    typical = np.array([1.0] * 4 + [0.1] * 4)  # small accounts lie far beyond each other, large ones near
+    typical = np.array([2.0] * 4 + [0.1] * 4)  # small accounts lie far beyond each other, large ones near
     factor = outlier_factor(np.array([1.0, 6.0]), np.array([[0.5], [0.5]]), ref_volume=ref_volume,
                             ref_values=ref_values, ref_typical=typical, scale=np.ones(1), peers=4, k=1)
-    np.testing.assert_allclose(factor, [0.5, 5.0])
+    # Among noisy peers the distance is in their units (0.5 / 2); among tight ones it is held at the
+    # reference-wide mean (0.5 / 1.05), as for every volume where ordinary accounts sit closer than that.
+    np.testing.assert_allclose(factor, [0.25, 0.5 / 1.05])
 
 
 def test_a_fitted_path_flags_about_its_budget_of_ordinary_accounts_and_every_far_one():
