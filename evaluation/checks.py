@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from embedder import EmbedderOptions
-from evaluation.days import day_signals
+from evaluation.days import day_signals, first_hours
 from evaluation.signals import rescore
 from evaluation.training import labelled_accounts
 from files.atomic import atomic_path
@@ -94,10 +94,8 @@ def short_batch(day: tuple[Path, pd.DataFrame], detector: Detector, *, embedder:
                 cache_dir: str | Path, hours: float = 2.0) -> dict:
     """The first ``hours`` of a day scored alone: flagged shares of its ordinary users and hard negatives."""
     cache = Path(cache_dir)
-    traffic, labels = pd.read_parquet(day[0]), day[1]
-    stamps = pd.to_datetime(traffic["timestamp"], utc=True, format="ISO8601")
-    batch = traffic[stamps < stamps.min().floor("D") + pd.Timedelta(hours=hours)]
-    path = _write(batch, cache / f"short-batch-{day[0].parent.name}-{hours:g}h" / "traffic.parquet")
+    path, labels = first_hours(day[0], hours=hours, cache_dir=cache), day[1]
+    batch = pd.read_parquet(path, columns=["account_id"])
     scored = _scored(path, labels, detector, embedder=embedder, cache_dir=cache)
     scored = scored[scored["account_id"].isin(set(batch["account_id"]))]
     users = scored[(scored["label"] == "benign") & ~scored["hard_negative"].astype(bool)]

@@ -69,6 +69,24 @@ def day_signals(traffic: str | Path, detector: Detector, *, embedder: EmbedderOp
     return signals, vectors_path
 
 
+def first_hours(traffic: str | Path, *, hours: float, cache_dir: str | Path) -> Path:
+    """The traffic file of the day's first ``hours`` (from midnight of its first row), written once to the cache.
+
+    What a team that scores every few hours sees of the day: each account's prompts up to then.
+    """
+    import pandas as pd
+
+    traffic = Path(traffic)
+    path = Path(cache_dir) / f"short-batch-{traffic.parent.name}-{hours:g}h" / "traffic.parquet"
+    if not path.is_file():
+        frame = pd.read_parquet(traffic)
+        stamps = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            frame[stamps < stamps.min().floor("D") + pd.Timedelta(hours=hours)].to_parquet(tmp, index=False)
+    return path
+
+
 def _save_row_vectors(day, detector: Detector, path: Path) -> None:
     vectors = np.zeros((day.rows_read, detector.models.main.dim), dtype=np.float32)
     vectors[day.row_number - 1] = day.vectors[day.row_uid]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from embedder import EmbedderOptions
-from evaluation.days import day_signals, labelled_day
+from evaluation.days import day_signals, first_hours, labelled_day
 from evaluation.metrics import auroc, tpr_at_fpr
 from evaluation.signals import DaySignals, rescore
 from evaluation.training import Holdout, fit_on, labelled_accounts, training_rows, without
@@ -52,10 +52,17 @@ class SuiteOptions:
         fit_fpr: the benign share a fitted threshold admits on the tuning days, in (0, 1).
         peers_fpr: the further benign share the one-class path (``scoring.peers``) may flag, in [0, 1);
             0 leaves it out.
+        campaign_fpr: the share of a batch's benign accounts that benign campaigns may flag on the tuning
+            days (whole days and first hours each), read on out-of-day scores; the campaign threshold
+            is never below even odds.
         c: inverse L2 strength of the campaign combiner's logistic regression.
         holdouts: which leave-one-out folds to run: any of ``strategy``, ``fleet_shape``, ``corpus``.
         checks: also run the stability checks (:mod:`evaluation.checks`) with the configured detector.
         short_batch_hours: the length of the short batch the checks score alone.
+        partial_hours: the first hours of each tuning day whose benign accounts join the one-class
+            path's reference beside the whole days', so that an account of a partial day (an hourly
+            batch) is judged against ordinary accounts of partial days; lengths other than
+            ``short_batch_hours``, so that the check reads a length the fit never saw. Empty: whole days only.
     """
 
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
@@ -63,10 +70,12 @@ class SuiteOptions:
     max_fpr: float = 0.01
     fit_fpr: float = 0.005
     peers_fpr: float = 0.0025
+    campaign_fpr: float = 0.005
     c: float = 1.0
     holdouts: list[str] = field(default_factory=lambda: ["strategy", "fleet_shape", "corpus"])
     checks: bool = True
     short_batch_hours: float = 2.0
+    partial_hours: list[float] = field(default_factory=lambda: [1.0, 4.0])
 
     def __post_init__(self) -> None:
         if not self.seeds or not self.tune_seeds:
@@ -75,10 +84,14 @@ class SuiteOptions:
             raise ValueError("suite.seeds and suite.tune_seeds must not share a seed")
         if not 0 < self.max_fpr < 1 or not 0 < self.fit_fpr < 1:
             raise ValueError("suite.max_fpr and suite.fit_fpr must be in (0, 1)")
+        if not 0 < self.campaign_fpr < 1:
+            raise ValueError("suite.campaign_fpr must be in (0, 1)")
         if not 0 <= self.peers_fpr < 1:
             raise ValueError("suite.peers_fpr must be in [0, 1); 0 leaves the one-class path out")
         if self.c <= 0 or self.short_batch_hours <= 0:
             raise ValueError("suite.c and suite.short_batch_hours must be > 0")
+        if any(not 0 < h < 24 for h in self.partial_hours):
+            raise ValueError(f"suite.partial_hours must each be in (0, 24) hours, got {list(self.partial_hours)}")
         unknown = set(self.holdouts) - {"strategy", "fleet_shape", "corpus"}
         if unknown:
             raise ValueError(f"suite.holdouts: unknown {sorted(unknown)}; choose strategy, fleet_shape or corpus")
@@ -86,22 +99,27 @@ class SuiteOptions:
 
 @dataclass(frozen=True)
 class LabelledDay:
-    """One simulated day: its traffic file, labels and features."""
+    """One simulated day: its traffic file, labels and features, and those of its first hours (``partial``)."""
 
     traffic: Path
     labels: pd.DataFrame
     signals: DaySignals
+    partial: tuple[DaySignals, ...] = ()
 
 
 def suite_days(simulate: SimulateOptions, seeds: list[int], *, split: str, detector: Detector,
-               embedder: EmbedderOptions, cache_dir: str | Path) -> list[LabelledDay]:
-    """The suite's labelled days of one split, simulated and featurised once (cached)."""
+               embedder: EmbedderOptions, cache_dir: str | Path,
+               partial_hours: list[float] = ()) -> list[LabelledDay]:
+    """The suite's labelled days of one split, and their first ``partial_hours``, simulated and featurised
+    once (cached)."""
     days = []
     for seed in seeds:
         options = dataclasses.replace(simulate, split=split, seed=seed)
         traffic, labels = labelled_day(options, cache_dir=cache_dir)
         signals, _ = day_signals(traffic, detector, embedder=embedder, cache_dir=cache_dir)
-        days.append(LabelledDay(traffic=traffic, labels=pd.read_parquet(labels), signals=signals))
+        partial = tuple(day_signals(first_hours(traffic, hours=h, cache_dir=cache_dir), detector, embedder=embedder,
+                                    cache_dir=cache_dir)[0] for h in partial_hours)
+        days.append(LabelledDay(traffic=traffic, labels=pd.read_parquet(labels), signals=signals, partial=partial))
     return days
 
 
@@ -123,16 +141,18 @@ def run_suite(tune: list[LabelledDay], report: list[LabelledDay], *, options: Su
 
     Returns ``{"full": per-seed metrics, "folds": {holdout: per-seed metrics}, "loo": per-seed totals}``.
     """
-    rows = training_rows([(d.signals, d.labels) for d in tune], min_prompts=min_prompts)
+    rows = training_rows([(d.signals, d.labels) for d in tune], min_prompts=min_prompts,
+                         partial=[d.partial for d in tune])
     result: dict = {"full": {}, "folds": {}, "loo": {}}
     full = fit_on(rows, reference=None, max_fpr=options.fit_fpr, c=options.c, peers_fpr=options.peers_fpr,
+                  campaign_fpr=options.campaign_fpr,
                   fitted_on="all tuning days")
     for seed, day in zip(options.seeds, report):
         result["full"][seed] = measure(day, full, None, max_fpr=options.max_fpr, min_prompts=min_prompts,
                                        max_exchange=max_exchange)
     for holdout in folds(rows, options.holdouts):
         model = fit_on(without(rows, holdout), reference=None, max_fpr=options.fit_fpr, c=options.c,
-                       peers_fpr=options.peers_fpr,
+                       peers_fpr=options.peers_fpr, campaign_fpr=options.campaign_fpr,
                        fitted_on=f"without {holdout}")
         result["folds"][str(holdout)] = {
             seed: measure(day, model, holdout, max_fpr=options.max_fpr, min_prompts=min_prompts,
@@ -209,7 +229,7 @@ def evaluate_suite(*, simulate: SimulateOptions, detector: Detector, embedder: E
     from files.sections import write_section
 
     tune = suite_days(simulate, suite.tune_seeds, split="tune", detector=detector, embedder=embedder,
-                      cache_dir=cache_dir)
+                      cache_dir=cache_dir, partial_hours=suite.partial_hours)
     report = suite_days(simulate, suite.seeds, split="report", detector=detector, embedder=embedder,
                         cache_dir=cache_dir)
     result = run_suite(tune, report, options=suite, min_prompts=detector.scoring.min_prompts,

@@ -75,14 +75,31 @@ def labelled_campaigns(signals: DaySignals, accounts: pd.DataFrame) -> pd.DataFr
     return camps
 
 
-def training_rows(days: list[tuple[DaySignals, pd.DataFrame]], *, min_prompts: int) -> pd.DataFrame:
-    """Every judgeable account and campaign of the labelled days, with a ``group`` and a ``weight``."""
+def training_rows(days: list[tuple[DaySignals, pd.DataFrame]], *, min_prompts: int,
+                  partial: list[tuple[DaySignals, ...]] | None = None) -> pd.DataFrame:
+    """Every judgeable account and campaign of the labelled days, with a ``group``.
+
+    ``partial[i]`` holds the features of day i's first hours (what a team that scores every few
+    hours sees): their campaigns and their judgeable benign accounts are rows too, marked
+    ``partial`` (see :func:`fit_on` for what reads them).
+    """
     parts = []
     for day, (signals, labels) in enumerate(days):
         accounts = labelled_accounts(signals, labels)
         camps = labelled_campaigns(signals, accounts)
+        benign = int((accounts["label"] != "harvester").sum())
         accounts = accounts[(accounts["n_distinct"] >= min_prompts) & (accounts["strategy"] != "fleet")]
-        parts += [accounts.assign(row="account", day=day), camps.assign(row="campaign", day=day)]
+        parts += [accounts.assign(row="account", day=day, partial=False, batch=0),
+                  camps.assign(row="campaign", day=day, partial=False, batch=0, benign_accounts=benign)]
+        for batch, early in enumerate(partial[day] if partial else (), start=1):
+            early_accounts = labelled_accounts(early, labels)
+            early_camps = labelled_campaigns(early, early_accounts)
+            benign = int((early_accounts["label"] != "harvester").sum())
+            early_accounts = early_accounts[(early_accounts["n_distinct"] >= min_prompts)
+                                            & (early_accounts["label"] != "harvester")]
+            parts += [early_accounts.assign(row="account", day=day, partial=True, batch=batch),
+                      early_camps.assign(row="campaign", day=day, partial=True, batch=batch,
+                                         benign_accounts=benign)]
     rows = pd.concat(parts, ignore_index=True)
     harvester = rows["label"] == "harvester"
     rows["group"] = np.where(harvester, np.where(rows["row"] == "campaign",
@@ -123,20 +140,23 @@ def balanced_weights(rows: pd.DataFrame) -> np.ndarray:
 
 
 def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on: str, peers_fpr: float,
-           max_hard_fpr: float | None = None) -> ScoringModel:
+           max_hard_fpr: float | None = None, campaign_fpr: float | None = None) -> ScoringModel:
     """The account and campaign combiners fitted on these rows.
 
     The account threshold flags at most ``max_fpr`` of the benign accounts and ``max_hard_fpr``
     (default: the same) of the hard negatives, each account counted once, on the scores each
     tuning day got from a combiner fitted on the other days: what an unseen day scores. The
     one-class path (:mod:`scoring.peers`) has the benign accounts for reference and may flag
-    ``peers_fpr`` more of them (and of the hard negatives), read the same way. The
-    campaign combiner is fitted on the campaign rows, on the pool's content as the account
-    combiner judges it, its members' exchangeability and its popular share; a campaign is
+    ``peers_fpr`` more of them (and of the hard negatives), read the same way; the benign
+    accounts of the days' first hours (``partial`` rows) join its reference and are held to that
+    budget on their own. The campaign combiner is fitted on the campaign rows, of whole days and
+    of first hours, on the pool's content as the account combiner judges it, its members'
+    exchangeability and its popular share; a campaign is
     flagged at even odds (its classes weigh the same), the benign campaigns of a day being too
     few to set a quantile by.
     """
-    accounts, campaigns = rows[rows["row"] == "account"], rows[rows["row"] == "campaign"]
+    whole = ~rows["partial"].astype(bool) if "partial" in rows else pd.Series(True, index=rows.index)
+    accounts, campaigns = rows[(rows["row"] == "account") & whole], rows[rows["row"] == "campaign"]
     labels = (accounts["label"] == "harvester").to_numpy(int)
     values = accounts[list(FEATURES)].to_numpy(float)
     fit = {"features": FEATURES, "weight": balanced_weights(accounts), "signs": DIRECTION, "kind": "trees", "c": c}
@@ -154,10 +174,14 @@ def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on
     combiner = with_threshold(combiner, threshold)
     if peers_fpr > 0:
         unseen = np.clip(unseen, 1e-12, 1 - 1e-12)
-        peers = fit_peers(values[benign], features=FEATURES, days=accounts["day"].to_numpy()[benign],
-                          learned_logit=np.log(unseen[benign] / (1 - unseen[benign])),
+        partial = rows[(rows["row"] == "account") & ~whole & (rows["label"] != "harvester")]
+        peers = fit_peers(np.vstack([values[benign], partial[list(FEATURES)].to_numpy(float)]), features=FEATURES,
+                          days=np.concatenate([accounts["day"].to_numpy()[benign], partial["day"].to_numpy()]),
+                          learned_logit=np.concatenate([np.log(unseen[benign] / (1 - unseen[benign])),
+                                                        np.full(len(partial), np.nan)]),
                           threshold_logit=float(np.log(threshold / (1 - threshold))), max_fpr=peers_fpr,
-                          hard=hard[benign])
+                          hard=np.concatenate([hard[benign], partial["hard_negative"].fillna(False).to_numpy(bool)]),
+                          partial=np.repeat([False, True], [int(benign.sum()), len(partial)]))
         combiner = dataclasses.replace(combiner, peers=peers)
     pooled = campaign_values(campaigns[list(FEATURES)].to_numpy(float), campaigns["exchange"].to_numpy(float),
                              content=combiner.learned_logit)
@@ -167,7 +191,32 @@ def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on
                          "add tuning days (suite.tune_seeds) so that both fleets and crowds form")
     campaign = fit_combiner(pooled, camp_labels, features=CAMPAIGN_FEATURES, weight=balanced_weights(campaigns),
                             signs=CAMPAIGN_DIRECTION, kind="linear", c=c, fitted_on=fitted_on)
-    return ScoringModel(reference=reference, combiner=combiner, campaign_combiner=with_threshold(campaign, 0.5))
+    threshold = 0.5
+    if campaign_fpr is not None and "benign_accounts" in campaigns:
+        threshold = max(threshold, _campaign_threshold(campaigns, pooled, camp_labels, c=c, max_fpr=campaign_fpr))
+    return ScoringModel(reference=reference, combiner=combiner, campaign_combiner=with_threshold(campaign, threshold))
+
+
+def _campaign_threshold(campaigns: pd.DataFrame, pooled: np.ndarray, labels: np.ndarray, *, c: float,
+                        max_fpr: float) -> float:
+    """The lowest campaign threshold at which the benign accounts flagged through benign campaigns are at most
+    ``max_fpr`` of a batch's benign accounts, on out-of-day scores, whole days and first hours each on their own."""
+    unseen = out_of_day_scores(pooled, labels, days=campaigns["day"].to_numpy(), features=CAMPAIGN_FEATURES,
+                               weight=balanced_weights(campaigns), signs=CAMPAIGN_DIRECTION, kind="linear", c=c)
+    batch = campaigns["batch"].to_numpy()
+    members = campaigns["n_accounts"].to_numpy(float)
+    out = 0.0
+    for whole in (True, False):
+        part = (batch == 0) if whole else (batch > 0)
+        held = part & (labels == 0)
+        if not held.any():
+            continue
+        total = campaigns[part].groupby(["day", "batch"])["benign_accounts"].first().sum()
+        # The benign accounts in no benign campaign are one row that is never flagged.
+        scores = np.append(unseen[held], -np.inf)
+        weight = np.append(members[held], max(float(total) - members[held].sum(), 0.0))
+        out = max(out, benign_threshold(scores, weight, max_fpr=max_fpr))
+    return out
 
 
 def _mode(values: pd.Series) -> str:

@@ -25,10 +25,15 @@ behaviour would flag every kind of pipeline it has too few peers of.
 The factor is placed on the combiner's log-odds by matching two benign quantiles, read off
 what each tuning day's accounts got against the other days: the factor ordinary accounts
 exceed at the ``max_fpr`` budget maps to the flag threshold (the hard negatives held to the
-same budget), and the one they exceed four times as often (the 99th percentile for the
-shipped budget of 0.25%) to the learned log-odds' quantile there. An account's log-odds is
-the larger of the learned one and this one, so the threshold flags what either path flags,
-and the path adds at most about ``max_fpr`` of ordinary accounts to the flags.
+same budget on their own), and the one they exceed four times as often (the 99th percentile
+for the shipped budget of 0.25%) to the learned log-odds' quantile there. An account's
+log-odds is the larger of the learned one and this one, so the threshold flags what either
+path flags, and the path adds at most about ``max_fpr`` of ordinary accounts to the flags.
+
+A day's first hours are not a small day: a person's morning is one sitting, broader than
+a whole day of the same few prompts. The ordinary accounts of the tuning days' first hours
+therefore join the reference (a short batch's account then has partial-day peers), and they
+too are held to the budget on their own.
 """
 
 from __future__ import annotations
@@ -148,8 +153,8 @@ def outlier_factor(volume: np.ndarray, values: np.ndarray, *, ref_volume: np.nda
 
 
 def fit_peers(rows: np.ndarray, *, features: tuple[str, ...], days: np.ndarray, learned_logit: np.ndarray,
-              threshold_logit: float, max_fpr: float, hard: np.ndarray | None = None, peers: int = 256,
-              k: int = 3) -> Peers | None:
+              threshold_logit: float, max_fpr: float, hard: np.ndarray | None = None,
+              partial: np.ndarray | None = None, peers: int = 256, k: int = 3) -> Peers | None:
     """The benign reference of these benign accounts' feature rows, placed on the combiner's log-odds.
 
     Each tuning day's accounts are measured against the other days' (what an unseen day's
@@ -160,10 +165,14 @@ def fit_peers(rows: np.ndarray, *, features: tuple[str, ...], days: np.ndarray, 
         rows: (n, len(features)) benign accounts' feature rows.
         features: the feature names (holding ``volume`` and every :data:`TOPIC_FEATURES`).
         days: (n,) each row's tuning day.
-        learned_logit: (n,) each row's learned log-odds from a combiner fitted without its day.
+        learned_logit: (n,) each row's learned log-odds from a combiner fitted without its day (read
+            only where ``partial`` is False).
         threshold_logit: the flag threshold's log-odds.
         max_fpr: the share of benign accounts (and of ``hard`` ones) this path may flag.
         hard: (n,) True for hard negatives, held to the same budget on their own.
+        partial: (n,) True for accounts of a day's first hours: they join the reference and are held to
+            the same budget on their own, so that a short batch's ordinary accounts are not the few
+            far ones of a mostly whole-day reference; the lower anchor is read on the other rows.
         peers, k: as for :func:`beyond_peers`.
     """
     rows, days = np.asarray(rows, dtype=np.float64), np.asarray(days)
@@ -182,11 +191,15 @@ def fit_peers(rows: np.ndarray, *, features: tuple[str, ...], days: np.ndarray, 
     for day, ref in others.items():
         held = days == day
         unseen[held] = typical[held] / _local_typical(volume[held], volume[ref], typical[ref], peers)
+    partial = np.zeros(len(rows), dtype=bool) if partial is None else np.asarray(partial, dtype=bool)
     at_budget = float(np.quantile(unseen, 1.0 - max_fpr))
-    if hard is not None and np.asarray(hard, dtype=bool).any():
-        at_budget = max(at_budget, float(np.quantile(unseen[np.asarray(hard, dtype=bool)], 1.0 - max_fpr)))
+    for held in (partial, np.zeros(len(rows), dtype=bool) if hard is None else np.asarray(hard, dtype=bool)):
+        if held.any():
+            at_budget = max(at_budget, float(np.quantile(unseen[held], 1.0 - max_fpr)))
     low_quantile = max(0.5, 1.0 - LOW_TIMES_BUDGET * max_fpr)
-    low, low_logit = float(np.quantile(unseen, low_quantile)), float(np.quantile(learned_logit, low_quantile))
+    whole = ~partial
+    low = float(np.quantile(unseen[whole], low_quantile))
+    low_logit = float(np.quantile(np.asarray(learned_logit, dtype=np.float64)[whole], low_quantile))
     if at_budget <= low or threshold_logit <= low_logit:
         return None
     slope = (threshold_logit - low_logit) / (at_budget - low)

@@ -86,3 +86,29 @@ def test_the_account_log_odds_is_the_larger_path_and_survives_saving(tmp_path):
     loaded = load_combiner(save_combiner(combiner, tmp_path / "combiner.json"), features=FEATURES)
     np.testing.assert_allclose(loaded.logit(values), combiner.logit(values))
     np.testing.assert_allclose(loaded.peers_factor(novel), combiner.peers_factor(novel))
+
+
+def test_accounts_of_a_partial_day_are_judged_against_partial_days_once_they_are_in_the_reference():
+    rng = np.random.default_rng(3)
+    whole = benign_rows(rng, 3000)
+    days = np.repeat(np.arange(3), 1000)
+
+    def early(rng: np.random.Generator, n: int) -> np.ndarray:
+        """An ordinary account's first hours: few prompts, in one sitting that spans more subjects."""
+        rows = benign_rows(rng, n)
+        rows[:, VOLUME] = rng.uniform(np.log(10), np.log(40), size=n)
+        rows[:, TOPIC] += 1.5
+        return rows
+
+    options = {"features": FEATURES, "threshold_logit": 2.0, "max_fpr": 0.01}
+    alone = fit_peers(whole, days=days, learned_logit=rng.normal(-5.0, 1.0, size=3000), **options)
+    partial = early(rng, 600)
+    both = fit_peers(np.vstack([whole, partial]), days=np.concatenate([days, np.repeat(np.arange(3), 200)]),
+                     learned_logit=np.concatenate([rng.normal(-5.0, 1.0, size=3000), np.full(600, np.nan)]),
+                     partial=np.repeat([False, True], [3000, 600]), **options)
+    fresh = early(np.random.default_rng(4), 2000)
+    assert (alone.logit(fresh) >= 2.0).mean() > 0.2, "against whole days only, a morning's session reads as strange"
+    assert (both.logit(fresh) >= 2.0).mean() < 0.03
+    far = fresh[:50].copy()
+    far[:, TOPIC] = 6.0
+    assert (both.logit(far) >= 2.0).all(), "a partial day's reference does not hide what no ordinary account does"

@@ -2,6 +2,7 @@
 
     python tools/fit_reference.py                      # writes scoring/shipped/{topics.npz,combiner.json,fit.json}
     python tools/fit_reference.py --out my-reference   # then: scripts/score.py scoring.reference=my-reference
+    python tools/fit_reference.py --combiners-only     # keeps topics.npz, refits the combiners
 
 1. Labelled tuning days are simulated from the corpora (``--corpus``; split ``tune``, seeds
    ``--seeds``), as the evaluation suite simulates them.
@@ -10,7 +11,8 @@
    leave-one-out fold needs no reference of its own.
 3. Every account's and campaign's features are computed in it, with the daily job's code.
 4. The combiner is fitted on them (:mod:`evaluation.training`), its threshold at
-   ``--max-fpr`` of the tuning days' benign accounts.
+   ``--max-fpr`` of the tuning days' benign accounts; the one-class path's reference also holds the
+   benign accounts of each tuning day's first hours (``suite.partial_hours``).
 
 No prompt text is written: the reference holds centroids and cell shares, the combiner
 weights. ``fit.json`` records what it was fitted on and the tuning-day figures.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import sys
 from pathlib import Path
@@ -28,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from embedder import EmbedderOptions
-from evaluation.days import day_signals, labelled_day
+from evaluation.days import day_signals, first_hours, labelled_day
 from evaluation.suite import SuiteOptions
 from evaluation.training import fit_on, training_rows
 from files.tables import write_json
@@ -41,7 +44,7 @@ from scoring.combiner import Combiner, save_combiner
 from scoring.features import CAMPAIGN_FEATURES, FEATURES
 from scoring.model import SHIPPED, ScoringModel
 from scoring.options import ScoringOptions
-from scoring.reference import PROBE_WORDS, fit_reference, save_reference
+from scoring.reference import PROBE_WORDS, align, fit_reference, load_reference, save_reference
 from synthetic.labelled.day import SimulateOptions
 from traffic.read import InputOptions, read_traffic
 
@@ -88,8 +91,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="benign share the threshold admits (default: suite.fit_fpr)")
     parser.add_argument("--peers-fpr", type=float, default=suite.peers_fpr,
                         help="further benign share the one-class path may flag (default: suite.peers_fpr)")
+    parser.add_argument("--campaign-fpr", type=float, default=suite.campaign_fpr,
+                        help="benign share of a batch that benign campaigns may flag (default: suite.campaign_fpr)")
     parser.add_argument("--c", type=float, default=suite.c,
                         help="inverse L2 strength of the campaign regression (default: suite.c)")
+    parser.add_argument("--combiners-only", action="store_true",
+                        help="keep the topic reference in --out (its cells, so cached features stay valid) and "
+                             "refit only the combiners")
     parser.add_argument("--per-account", type=int, default=40, help="prompts an account gives the reference (40)")
     parser.add_argument("--per-group", type=int, default=4_000, help="... and a kind or strategy per day (4000)")
     args = parser.parse_args(argv)
@@ -103,31 +111,43 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap = Detector(models=models, model=neutral, index=index, scoring=scoring)
     days = [labelled_day(SimulateOptions(corpus=args.corpus, split="tune", seed=s), cache_dir=args.cache)
             for s in seeds]
-    parts = [reference_topic_vectors(t, pd.read_parquet(lab), bootstrap, per_account=args.per_account,
-                                     per_group=args.per_group, seed=i) for i, (t, lab) in enumerate(days)]
-    vectors = np.concatenate([v for v, _, _ in parts])
-    account = np.concatenate([a + 10_000_000 * i for i, (_, a, _) in enumerate(parts)])
-    benign = np.concatenate([b for _, _, b in parts])
-    fitted_on = f"a balanced sample of tuning days' prompts (split tune, seeds {args.seeds}) of {Path(args.corpus).name}"
-    reference = fit_reference(vectors, benign=benign, account=account,
-                              probes=models.main.encode(list(PROBE_WORDS)), model=models.main.identity,
-                              fitted_on=fitted_on)
-    save_reference(reference, out / "topics.npz")
+    if args.combiners_only:
+        reference = align(load_reference(out / "topics.npz"), models.main.encode(list(PROBE_WORDS)))
+        previous = json.loads((out / "fit.json").read_text())["reference"] if (out / "fit.json").is_file() else {}
+        fitted_on, prompts = reference.fitted_on, previous.get("prompts")
+    else:
+        parts = [reference_topic_vectors(t, pd.read_parquet(lab), bootstrap, per_account=args.per_account,
+                                         per_group=args.per_group, seed=i) for i, (t, lab) in enumerate(days)]
+        vectors = np.concatenate([v for v, _, _ in parts])
+        account = np.concatenate([a + 10_000_000 * i for i, (_, a, _) in enumerate(parts)])
+        benign = np.concatenate([b for _, _, b in parts])
+        fitted_on = (f"a balanced sample of tuning days' prompts (split tune, seeds {args.seeds}) of "
+                     f"{Path(args.corpus).name}")
+        reference = fit_reference(vectors, benign=benign, account=account,
+                                  probes=models.main.encode(list(PROBE_WORDS)), model=models.main.identity,
+                                  fitted_on=fitted_on)
+        save_reference(reference, out / "topics.npz")
+        prompts = int(len(vectors))
     log.info("reference: %d domains x %d subjects, typical %s", reference.n_coarse, reference.n_fine,
              reference.typical)
     detector = Detector(models=models, model=dataclasses.replace(neutral, reference=reference), index=index,
                         scoring=dataclasses.replace(scoring, reference=str(out)))
     labelled = [(day_signals(t, detector, embedder=embedder, cache_dir=args.cache)[0], pd.read_parquet(lab))
                 for t, lab in days]
-    rows = training_rows(labelled, min_prompts=scoring.min_prompts)
+    partial = [tuple(day_signals(first_hours(t, hours=h, cache_dir=args.cache), detector, embedder=embedder,
+                                 cache_dir=args.cache)[0] for h in suite.partial_hours) for t, _ in days]
+    rows = training_rows(labelled, min_prompts=scoring.min_prompts, partial=partial)
     model = fit_on(rows, reference=reference, max_fpr=args.max_fpr, c=args.c, peers_fpr=args.peers_fpr,
+                   campaign_fpr=args.campaign_fpr,
                    fitted_on=f"accounts and campaigns of tuning days (seeds {args.seeds})")
     save_combiner(model.combiner, out / "combiner.json")
     save_combiner(model.campaign_combiner, out / "campaign_combiner.json")
-    write_json({"reference": {"fitted_on": fitted_on, "prompts": int(len(vectors)), "typical": reference.typical},
+    write_json({"reference": {"fitted_on": fitted_on, "prompts": prompts, "typical": reference.typical},
                 "combiner": _report(model.combiner), "campaign_combiner": _report(model.campaign_combiner),
                 "rows": rows.groupby("group").size().to_dict(),
-                "options": {"max_fpr": args.max_fpr, "peers_fpr": args.peers_fpr, "c": args.c, "seeds": seeds}},
+                "options": {"max_fpr": args.max_fpr, "peers_fpr": args.peers_fpr,
+                            "campaign_fpr": args.campaign_fpr, "c": args.c, "seeds": seeds,
+                            "partial_hours": list(suite.partial_hours)}},
                out / "fit.json")
     for name, combiner in (("account", model.combiner), ("campaign", model.campaign_combiner)):
         log.info("%s combiner: %s", name, _report(combiner))
