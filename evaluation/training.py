@@ -199,8 +199,12 @@ def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on
 
 def _campaign_threshold(campaigns: pd.DataFrame, pooled: np.ndarray, labels: np.ndarray, *, c: float,
                         max_fpr: float) -> float:
-    """The lowest campaign threshold at which the benign accounts flagged through benign campaigns are at most
-    ``max_fpr`` of a batch's benign accounts, on out-of-day scores, whole days and first hours each on their own."""
+    """The lowest campaign threshold at which the accounts flagged through benign campaigns are at most
+    ``max_fpr`` of a batch's benign accounts, on out-of-day scores, whole days and first hours each on their own.
+
+    Every member of a benign campaign counts, a harvester linked into a crowd too: a campaign verdict on
+    a crowd is a false one for each account it sends to review.
+    """
     unseen = out_of_day_scores(pooled, labels, days=campaigns["day"].to_numpy(), features=CAMPAIGN_FEATURES,
                                weight=balanced_weights(campaigns), signs=CAMPAIGN_DIRECTION, kind="linear", c=c)
     batch = campaigns["batch"].to_numpy()
