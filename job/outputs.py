@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Raised whenever a column is added, removed, renamed or retyped."""
 
 _TEMPLATES = pa.list_(pa.struct([("template", pa.string()), ("share", pa.float64())]))
@@ -25,7 +25,8 @@ _VERDICT = [("score", pa.float64()), ("flagged", pa.bool_()), ("reason", pa.larg
 
 SCHEMAS: dict[str, pa.Schema] = {
     "accounts": pa.schema([("day", pa.large_string()), ("account_id", pa.large_string()), ("n_prompts", pa.int64()),
-                           ("n_distinct", pa.int64()), *_VERDICT, *_EVIDENCE, ("first_seen", _TIME),
+                           ("n_distinct", pa.int64()), *_VERDICT, *_EVIDENCE, ("peers_factor", pa.float64()),
+                           ("first_seen", _TIME),
                            ("last_seen", _TIME), ("campaign_id", pa.large_string()), ("campaign_score", pa.float64()),
                            ("campaign_flagged", pa.bool_())]),
     "campaigns": pa.schema([("day", pa.large_string()), ("campaign_id", pa.large_string()), ("n_accounts", pa.int64()),

@@ -45,6 +45,7 @@ class Verdicts:
     flagged: np.ndarray
     contributions: np.ndarray  # (owners, features): each feature's share of the logit
     above: np.ndarray  # (owners, features): whether the value is above the benign reference mean
+    peers_factor: np.ndarray  # (owners,): the one-class path's outlier factor (0 without one)
 
 
 def judge(values: np.ndarray, n_distinct: np.ndarray, *, combiner: Combiner, threshold: float,
@@ -56,7 +57,7 @@ def judge(values: np.ndarray, n_distinct: np.ndarray, *, combiner: Combiner, thr
     if eligible is not None:
         flagged &= np.asarray(eligible, dtype=bool)
     return Verdicts(score=score, flagged=flagged, contributions=combiner.contributions(values),
-                    above=np.asarray(values) > combiner.mean)
+                    above=np.asarray(values) > combiner.mean, peers_factor=combiner.peers_factor(values))
 
 
 def evidence(features: Features, groups: TemplateGroups, i: int, *, n_domains: int) -> str:
@@ -124,7 +125,8 @@ def verdict_table(accounts: list[str], features: Features, groups: TemplateGroup
     """The ranked per-account table written to ``accounts.parquet``/``accounts.csv``.
 
     Columns: ``account_id, n_prompts, n_distinct, score, flagged, reason``, then the evidence
-    (:func:`feature_columns`) and ``first_seen, last_seen``; sorted by score (desc), ties by id.
+    (:func:`feature_columns`), ``peers_factor`` and ``first_seen, last_seen``; sorted by score (desc),
+    ties by id.
     """
     first, last = seen
     table = pd.DataFrame({
@@ -135,6 +137,7 @@ def verdict_table(accounts: list[str], features: Features, groups: TemplateGroup
         "flagged": verdicts.flagged.astype(bool),
         "reason": [reason(features, groups, verdicts, i, n_domains=n_domains) for i in range(len(accounts))],
         **feature_columns(features, groups),
+        "peers_factor": np.round(verdicts.peers_factor, 2),
         "first_seen": pd.to_datetime(first, unit="s", utc=True),
         "last_seen": pd.to_datetime(last, unit="s", utc=True),
     })

@@ -49,6 +49,9 @@ def test_planted_harvesters_rank_above_every_ordinary_account(demo, demo_run):
     assert harvesters["flagged"].all()
     assert not benign["flagged"].any()
     assert set(table["account_id"].head(45)) == set(harvesters["account_id"])
+    # The one-class path's factor alone sets the five broad harvesters above every ordinary account.
+    single = harvesters[~harvesters["account_id"].str.startswith("fleet-")]
+    assert single["peers_factor"].min() > benign["peers_factor"].max() and benign["peers_factor"].median() == 0
 
 
 def test_the_fleet_is_found_as_one_campaign_and_flagged_through_it(demo, demo_run):

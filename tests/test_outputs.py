@@ -314,9 +314,9 @@ ACCOUNT_COLUMNS = [
     ("templating", "double"), ("n_templates", "int64"), ("effective_templates", "double"),
     ("top_template", "large_string"), ("top_template_share", "double"),
     ("top_templates", "list<element: struct<template: string, share: double>>"), ("sequence", "double"),
-    ("repeats", "double"), ("novelty", "double"), ("popular_share", "double"), ("first_seen", "timestamp[us, tz=UTC]"),
-    ("last_seen", "timestamp[us, tz=UTC]"), ("campaign_id", "large_string"), ("campaign_score", "double"),
-    ("campaign_flagged", "bool")]
+    ("repeats", "double"), ("novelty", "double"), ("popular_share", "double"), ("peers_factor", "double"),
+    ("first_seen", "timestamp[us, tz=UTC]"), ("last_seen", "timestamp[us, tz=UTC]"), ("campaign_id", "large_string"),
+    ("campaign_score", "double"), ("campaign_flagged", "bool")]
 CAMPAIGN_COLUMNS = [
     ("day", "large_string"), ("campaign_id", "large_string"), ("n_accounts", "int64"), ("n_prompts", "int64"),
     ("n_distinct", "int64"), ("score", "double"), ("flagged", "bool"), ("reason", "large_string"),
@@ -345,11 +345,11 @@ def test_the_output_schema_is_pinned_whatever_the_day_holds(detector, days, tmp_
     for name, columns in (("accounts", ACCOUNT_COLUMNS), ("campaigns", CAMPAIGN_COLUMNS)):
         schema = pq.read_schema(out / f"{name}.parquet")
         assert [(f.name, str(f.type)) for f in schema] == columns
-        assert json.loads(schema.metadata[b"distill_detector"]) == {"schema_version": 1, "table": name,
+        assert json.loads(schema.metadata[b"distill_detector"]) == {"schema_version": 2, "table": name,
                                                                    "day": "2026-11-27"}
         assert pd.read_csv(out / f"{name}.csv").columns.tolist() == [c for c, _ in columns]
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["schema_version"] == 1 and summary["day"] == "2026-11-27"
+    assert summary["schema_version"] == 2 and summary["day"] == "2026-11-27"
     assert len(pd.read_parquet(out / "campaigns.parquet")) == (summary["campaigns"] if campaigns else 0)
 
 
