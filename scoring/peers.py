@@ -30,10 +30,11 @@ for the shipped budget of 0.25%) to the learned log-odds' quantile there. An acc
 log-odds is the larger of the learned one and this one, so the threshold flags what either
 path flags, and the path adds at most about ``max_fpr`` of ordinary accounts to the flags.
 
-A day's first hours are not a small day: a person's morning is one sitting, broader than
-a whole day of the same few prompts. The ordinary accounts of the tuning days' first hours
-therefore join the reference (a short batch's account then has partial-day peers), and they
-too are held to the budget on their own.
+A day's first hours are not a small day: an account's prompts of a few hours need not sit
+where whole days of as many prompts do (against whole days only, an enterprise pipeline's
+first two hours reached a factor above the flag). The ordinary accounts of the tuning days'
+first hours therefore join the reference (a short batch's account then has partial-day
+peers), and they too are held to the budget on their own.
 """
 
 from __future__ import annotations
