@@ -15,10 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from embedder import EmbedderOptions
-from evaluation.days import day_signals, first_hours
+from evaluation.days import day_signals, first_hours, write_once
 from evaluation.signals import rescore
 from evaluation.training import labelled_accounts
-from files.atomic import atomic_path
 from job.pipeline import Detector
 
 
@@ -29,14 +28,6 @@ def _scored(traffic: Path, labels: pd.DataFrame, detector: Detector, *, embedder
                      campaign_threshold=detector.campaign_threshold, min_prompts=detector.scoring.min_prompts,
                      max_exchange=detector.scoring.campaigns.max_exchange)
     return labelled_accounts(type(signals)(scored, signals.campaigns), labels)
-
-
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.is_file():
-        with atomic_path(path) as tmp:
-            frame.to_parquet(tmp, index=False)
-    return path
 
 
 def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame], detector: Detector, *,
@@ -59,7 +50,7 @@ def another_day(day: tuple[Path, pd.DataFrame], other: tuple[Path, pd.DataFrame]
     background = background.assign(account_id="other-" + background["account_id"].astype(str))
     mixed = pd.concat([traffic[traffic["account_id"].isin(probes)], background], ignore_index=True)
     mixed = mixed.sort_values("timestamp", kind="stable", ignore_index=True)
-    path = _write(mixed, cache / f"another-day-{day[0].parent.name}-{other[0].parent.name}-{seed}" / "traffic.parquet")
+    path = write_once(mixed, cache / f"another-day-{day[0].parent.name}-{other[0].parent.name}-{seed}" / "traffic.parquet")
     mixed_labels = pd.concat([labels, other[1].assign(account_id="other-" + other[1]["account_id"].astype(str))])
     alone = _scored(day[0], labels, detector, embedder=embedder, cache_dir=cache).set_index("account_id")
     amid = _scored(path, mixed_labels, detector, embedder=embedder, cache_dir=cache).set_index("account_id")

@@ -81,9 +81,23 @@ def first_hours(traffic: str | Path, *, hours: float, cache_dir: str | Path) -> 
     if not path.is_file():
         frame = pd.read_parquet(traffic)
         stamps = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        write_once(frame[stamps < stamps.min().floor("D") + pd.Timedelta(hours=hours)], path)
+    return path
+
+
+def partial_signals(traffic: str | Path, detector: Detector, *, embedder: EmbedderOptions, cache_dir: str | Path,
+                    hours: list[float]) -> tuple[DaySignals, ...]:
+    """The features of the day's first ``hours`` each (:func:`first_hours`, :func:`day_signals`; cached)."""
+    return tuple(day_signals(first_hours(traffic, hours=h, cache_dir=cache_dir), detector, embedder=embedder,
+                             cache_dir=cache_dir)[0] for h in hours)
+
+
+def write_once(frame, path: Path) -> Path:
+    """``frame`` as the Parquet file ``path``, written atomically unless it is already there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file():
         with atomic_path(path) as tmp:
-            frame[stamps < stamps.min().floor("D") + pd.Timedelta(hours=hours)].to_parquet(tmp, index=False)
+            frame.to_parquet(tmp, index=False)
     return path
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from embedder import EmbedderOptions
-from evaluation.days import day_signals, first_hours, labelled_day
+from evaluation.days import day_signals, labelled_day, partial_signals
 from evaluation.metrics import auroc, tpr_at_fpr
 from evaluation.signals import DaySignals, rescore
 from evaluation.training import Holdout, fit_on, labelled_accounts, training_rows, without
@@ -117,8 +117,7 @@ def suite_days(simulate: SimulateOptions, seeds: list[int], *, split: str, detec
         options = dataclasses.replace(simulate, split=split, seed=seed)
         traffic, labels = labelled_day(options, cache_dir=cache_dir)
         signals, _ = day_signals(traffic, detector, embedder=embedder, cache_dir=cache_dir)
-        partial = tuple(day_signals(first_hours(traffic, hours=h, cache_dir=cache_dir), detector, embedder=embedder,
-                                    cache_dir=cache_dir)[0] for h in partial_hours)
+        partial = partial_signals(traffic, detector, embedder=embedder, cache_dir=cache_dir, hours=partial_hours)
         days.append(LabelledDay(traffic=traffic, labels=pd.read_parquet(labels), signals=signals, partial=partial))
     return days
 

@@ -85,21 +85,15 @@ def training_rows(days: list[tuple[DaySignals, pd.DataFrame]], *, min_prompts: i
     """
     parts = []
     for day, (signals, labels) in enumerate(days):
-        accounts = labelled_accounts(signals, labels)
-        camps = labelled_campaigns(signals, accounts)
-        benign = int((accounts["label"] != "harvester").sum())
-        accounts = accounts[(accounts["n_distinct"] >= min_prompts) & (accounts["strategy"] != "fleet")]
-        parts += [accounts.assign(row="account", day=day, partial=False, batch=0),
-                  camps.assign(row="campaign", day=day, partial=False, batch=0, benign_accounts=benign)]
-        for batch, early in enumerate(partial[day] if partial else (), start=1):
-            early_accounts = labelled_accounts(early, labels)
-            early_camps = labelled_campaigns(early, early_accounts)
-            benign = int((early_accounts["label"] != "harvester").sum())
-            early_accounts = early_accounts[(early_accounts["n_distinct"] >= min_prompts)
-                                            & (early_accounts["label"] != "harvester")]
-            parts += [early_accounts.assign(row="account", day=day, partial=True, batch=batch),
-                      early_camps.assign(row="campaign", day=day, partial=True, batch=batch,
-                                         benign_accounts=benign)]
+        for batch, batch_signals in enumerate((signals, *(partial[day] if partial else ()))):
+            accounts = labelled_accounts(batch_signals, labels)
+            benign = accounts["label"] != "harvester"
+            camps = labelled_campaigns(batch_signals, accounts).assign(benign_accounts=int(benign.sum()))
+            # A first hours' accounts serve only the one-class reference, which reads no harvester.
+            kept = (accounts["strategy"] != "fleet") if batch == 0 else benign
+            tags = {"day": day, "partial": batch > 0, "batch": batch}
+            parts += [accounts[(accounts["n_distinct"] >= min_prompts) & kept].assign(row="account", **tags),
+                      camps.assign(row="campaign", **tags)]
     rows = pd.concat(parts, ignore_index=True)
     harvester = rows["label"] == "harvester"
     rows["group"] = np.where(harvester, np.where(rows["row"] == "campaign",

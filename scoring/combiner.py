@@ -105,13 +105,19 @@ class Combiner:
 
     def score(self, values: np.ndarray) -> np.ndarray:
         """The score in [0, 1] of each row of feature values."""
-        return 1.0 / (1.0 + np.exp(-np.clip(self.logit(values), -50, 50)))
+        return _probability(self.logit(values))
 
     def contributions(self, values: np.ndarray) -> np.ndarray:
         """(n, F) how far each row's log-odds fall when one feature alone takes its benign reference value."""
+        return self.explain(values)[1]
+
+    def explain(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each row's :meth:`score`, :meth:`contributions` and :meth:`peers_factor`, the one-class path's
+        factor found once for all three."""
         x = np.asarray(values, dtype=np.float64).reshape(-1, len(self.features))
-        # The one-class path reads only the volume and topic columns: its log-odds are found once for the rest.
-        one_class = None if self.peers is None else self.peers.logit(x)
+        factor = self.peers_factor(x)
+        # The one-class path reads only the volume and topic columns: its log-odds serve the rest unchanged.
+        one_class = None if self.peers is None else self.peers.origin + self.peers.slope * factor
         read = set() if self.peers is None else {*self.peers.columns, self.peers.volume_column}
         full = self.learned_logit(x) if one_class is None else np.maximum(self.learned_logit(x), one_class)
         out = np.empty_like(x)
@@ -120,7 +126,7 @@ class Combiner:
             typical[:, j] = self.mean[j]
             out[:, j] = full - (self.logit(typical) if j in read or one_class is None
                                 else np.maximum(self.learned_logit(typical), one_class))
-        return out
+        return _probability(full), out, factor
 
 
 def fit_combiner(values: np.ndarray, labels: np.ndarray, *, features: tuple[str, ...], weight: np.ndarray,
@@ -151,6 +157,10 @@ def out_of_day_scores(values: np.ndarray, labels: np.ndarray, *, days: np.ndarra
         held = days == day
         scores[held] = fit_combiner(values[~held], labels[~held], weight=weight[~held], **fit).score(values[held])
     return scores
+
+
+def _probability(logit: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))
 
 
 def with_threshold(combiner: Combiner, threshold: float) -> Combiner:

@@ -52,12 +52,12 @@ def judge(values: np.ndarray, n_distinct: np.ndarray, *, combiner: Combiner, thr
           min_prompts: int, eligible: np.ndarray | None = None) -> Verdicts:
     """Score every owner's feature row and flag those at ``threshold`` or above with ``min_prompts``
     distinct prompts (and, where given, ``eligible``)."""
-    score = combiner.score(values)
+    score, contributions, factor = combiner.explain(values)
     flagged = (score >= threshold) & (np.asarray(n_distinct) >= min_prompts)
     if eligible is not None:
         flagged &= np.asarray(eligible, dtype=bool)
-    return Verdicts(score=score, flagged=flagged, contributions=combiner.contributions(values),
-                    above=np.asarray(values) > combiner.mean, peers_factor=combiner.peers_factor(values))
+    return Verdicts(score=score, flagged=flagged, contributions=contributions,
+                    above=np.asarray(values) > combiner.mean, peers_factor=factor)
 
 
 def evidence(features: Features, groups: TemplateGroups, i: int, *, n_domains: int) -> str:

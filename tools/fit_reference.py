@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from embedder import EmbedderOptions
-from evaluation.days import day_signals, first_hours, labelled_day
+from evaluation.days import day_signals, labelled_day, partial_signals
 from evaluation.suite import SuiteOptions
 from evaluation.training import fit_on, training_rows
 from files.tables import write_json
@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                         scoring=dataclasses.replace(scoring, reference=str(out)))
     labelled = [(day_signals(t, detector, embedder=embedder, cache_dir=args.cache)[0], pd.read_parquet(lab))
                 for t, lab in days]
-    partial = [tuple(day_signals(first_hours(t, hours=h, cache_dir=args.cache), detector, embedder=embedder,
-                                 cache_dir=args.cache)[0] for h in suite.partial_hours) for t, _ in days]
+    partial = [partial_signals(t, detector, embedder=embedder, cache_dir=args.cache, hours=suite.partial_hours)
+               for t, _ in days]
     rows = training_rows(labelled, min_prompts=scoring.min_prompts, partial=partial)
     model = fit_on(rows, reference=reference, max_fpr=args.max_fpr, c=args.c, peers_fpr=args.peers_fpr,
                    campaign_fpr=args.campaign_fpr,
