@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.signals import DaySignals
+from scoring.campaign_verdicts import pool_flagged
 from scoring.combiner import benign_threshold, fit_combiner, out_of_day_scores, with_threshold
 from scoring.features import CAMPAIGN_DIRECTION, CAMPAIGN_FEATURES, DIRECTION, FEATURES, campaign_values
 from scoring.model import ScoringModel
@@ -144,10 +145,10 @@ def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on
     ``peers_fpr`` more of them (and of the hard negatives), read the same way; the benign
     accounts of the days' first hours (``partial`` rows) join its reference and are held to that
     budget on their own. The campaign combiner is fitted on the campaign rows, of whole days and
-    of first hours, on the pool's content as the account combiner judges it, its members'
-    exchangeability and its popular share; a campaign is
-    flagged at even odds (its classes weigh the same), the benign campaigns of a day being too
-    few to set a quantile by.
+    of first hours, on the pool's content as the account combiner judges it and its members'
+    exchangeability. Its threshold is the higher of even odds (its classes weigh the same) and
+    ``campaign_fpr``'s budget (:func:`_campaign_threshold`); a campaign whose pool falls short of the
+    account threshold as one account is never flagged.
     """
     whole = ~rows["partial"].astype(bool) if "partial" in rows else pd.Series(True, index=rows.index)
     accounts, campaigns = rows[(rows["row"] == "account") & whole], rows[rows["row"] == "campaign"]
@@ -187,20 +188,24 @@ def fit_on(rows: pd.DataFrame, *, reference, max_fpr: float, c: float, fitted_on
                             signs=CAMPAIGN_DIRECTION, kind="linear", c=c, fitted_on=fitted_on)
     threshold = 0.5
     if campaign_fpr is not None and "benign_accounts" in campaigns:
-        threshold = max(threshold, _campaign_threshold(campaigns, pooled, camp_labels, c=c, max_fpr=campaign_fpr))
+        threshold = max(threshold, _campaign_threshold(campaigns, pooled, camp_labels, c=c, max_fpr=campaign_fpr,
+                                                       account_threshold=combiner.threshold))
     return ScoringModel(reference=reference, combiner=combiner, campaign_combiner=with_threshold(campaign, threshold))
 
 
 def _campaign_threshold(campaigns: pd.DataFrame, pooled: np.ndarray, labels: np.ndarray, *, c: float,
-                        max_fpr: float) -> float:
+                        max_fpr: float, account_threshold: float) -> float:
     """The lowest campaign threshold at which the accounts flagged through benign campaigns are at most
     ``max_fpr`` of a batch's benign accounts, on out-of-day scores, whole days and first hours each on their own.
 
     Every member of a benign campaign counts, a harvester linked into a crowd too: a campaign verdict on
-    a crowd is a false one for each account it sends to review.
+    a crowd is a false one for each account it sends to review. A campaign whose pool falls short of
+    ``account_threshold`` as one account is never flagged (``scoring.campaign_verdicts.pool_flagged``),
+    so it spends none of the budget.
     """
     unseen = out_of_day_scores(pooled, labels, days=campaigns["day"].to_numpy(), features=CAMPAIGN_FEATURES,
                                weight=balanced_weights(campaigns), signs=CAMPAIGN_DIRECTION, kind="linear", c=c)
+    unseen = np.where(pool_flagged(pooled[:, 0], account_threshold=account_threshold), unseen, -np.inf)
     batch = campaigns["batch"].to_numpy()
     members = campaigns["n_accounts"].to_numpy(float)
     out = 0.0

@@ -24,7 +24,7 @@ from job.campaigns import AccountStage, campaigns_frame, link_accounts, membersh
 from job.ingest import Day, NothingToScore
 from job.stage_timer import StageTimer
 from job.topic_cells import TopicVectors, day_reference
-from scoring.campaign_verdicts import CampaignEvidence, apply_campaigns
+from scoring.campaign_verdicts import CampaignEvidence, apply_campaigns, pool_flagged
 from scoring.features import Features, Traffic, account_features, campaign_values, vocabulary_richness
 from scoring.model import ScoringModel
 from scoring.nodes import Nodes
@@ -182,7 +182,10 @@ def find_structure(day: Day, detector: Detector, *, timer: StageTimer, progress:
     # Templates within each account.
     with timer("templates"):
         popular = reach >= scoring.templates.popular_accounts
-        groups = mine_templates(day.tokens, day.vectors, nodes, popular=popular, rules=scoring.templates, index=index)
+        # An account's templates come from its own prompts alone: leaving out the prompts that others
+        # also send that day would move the same account's templating with whoever else wrote.
+        groups = mine_templates(day.tokens, day.vectors, nodes, popular=np.zeros(n_uids, dtype=bool),
+                                rules=scoring.templates, index=index)
     topics = TopicVectors(day=day, embedder=models.topic or models.main, separate=models.topic is not None,
                           options=scoring.topics)
     return Structure(nodes=nodes, neighbour_ids=nn_ids, reach=reach, popular=popular, groups=groups, topics=topics,
@@ -234,11 +237,13 @@ def _with_campaigns(scored: Scored, day: Day, found: AccountStage, linked, *, de
     pooled = pool_campaigns(day, found, linked, topics=topics, index=detector.index, scoring=detector.scoring)
     model = detector.model
     values = campaign_values(pooled.features.values, pooled.evidence.exchange, content=model.combiner.learned_logit)
+    max_exchange = detector.scoring.campaigns.max_exchange
+    pool = pool_flagged(values[:, 0], account_threshold=detector.threshold)
     verdicts = judge(values, pooled.features.n_distinct, combiner=model.campaign_combiner,
                      threshold=detector.campaign_threshold, min_prompts=detector.scoring.min_prompts,
-                     eligible=pooled.evidence.exchange < detector.scoring.campaigns.max_exchange)
-    campaigns = campaigns_frame(pooled, verdicts, n_domains=found.reference.n_coarse,
-                                max_exchange=detector.scoring.campaigns.max_exchange)
+                     eligible=pool & (pooled.evidence.exchange < max_exchange))
+    campaigns = campaigns_frame(pooled, verdicts, n_domains=found.reference.n_coarse, max_exchange=max_exchange,
+                                pool_flagged=pool)
     table = apply_campaigns(scored.table, membership(day, linked, pooled.names), campaigns,
                             min_prompts=detector.scoring.min_prompts)
     return dataclasses.replace(scored, table=table, campaigns=campaigns, campaign_features=pooled.features,

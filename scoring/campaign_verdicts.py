@@ -4,6 +4,12 @@ A campaign's pooled prompts get the same features as an account and the same
 combiner: a fleet of 300 accounts of 20 prompts is judged as one 6,000-prompt sweep
 though none of its accounts could be alone. Every member inherits its campaign's
 score where that is higher than its own, and is flagged through a flagged campaign.
+
+A campaign may be flagged only when both halves of the case hold: its members are as
+interchangeable as one stream's accounts (``scoring.campaigns.max_exchange``), and its pool,
+judged as one account, would be flagged (:func:`pool_flagged`). Interchangeable alone is a
+crowd: students who draw their homework from one problem set are as interchangeable as a
+fleet, and only what their pool shows as one account (one subject, no sweep) tells them apart.
 """
 
 from __future__ import annotations
@@ -79,12 +85,22 @@ def inherit(own_score: np.ndarray, own_flagged: np.ndarray, campaign_score: np.n
     return np.maximum(own_score, campaign_score), own_flagged | through, through
 
 
+def pool_flagged(content: np.ndarray, *, account_threshold: float) -> np.ndarray:
+    """Per campaign, whether its pool judged as one account reaches ``account_threshold``: ``content``
+    (the account combiner's learned logit on the pooled features) at the threshold's logit or above."""
+    threshold = float(np.clip(account_threshold, 1e-12, 1 - 1e-12))
+    return np.asarray(content, dtype=np.float64) >= np.log(threshold / (1 - threshold))
+
+
 def campaign_reason(features: Features, groups: TemplateGroups, verdicts: Verdicts, tie: CampaignEvidence, i: int,
-                    *, n_domains: int, max_exchange: float) -> str:
-    """One sentence explaining campaign ``i``'s score."""
+                    *, n_domains: int, max_exchange: float, pool_flagged: bool = True) -> str:
+    """One sentence explaining campaign ``i``'s score (``pool_flagged``: its pool, as one account, is
+    flagged by the account threshold)."""
     head = "Flagged campaign" if verdicts.flagged[i] else "Linked accounts, not flagged"
     if not verdicts.flagged[i] and tie.exchange[i] >= max_exchange:
         head += f": its members differ from each other as separate people do (exchange {tie.exchange[i]:.2f})"
+    elif not verdicts.flagged[i] and not pool_flagged:
+        head += ": their pooled prompts, judged as one account, fall short of the account threshold"
     unit = "hours" if tie.n_bins == 24 else "time-of-day bins"
     return (f"{head} (score {verdicts.score[i]:.2f}). {int(tie.n_accounts[i]):,} accounts acting as one: "
             f"{evidence(features, groups, i, n_domains=n_domains)}, while a member alone touches "
@@ -94,8 +110,11 @@ def campaign_reason(features: Features, groups: TemplateGroups, verdicts: Verdic
 
 
 def campaign_table(names: list[str], features: Features, groups: TemplateGroups, verdicts: Verdicts,
-                   tie: CampaignEvidence, *, n_domains: int, max_exchange: float) -> pd.DataFrame:
-    """The ranked table written to ``campaigns.parquet``/``campaigns.csv`` (sorted by score, desc)."""
+                   tie: CampaignEvidence, *, n_domains: int, max_exchange: float,
+                   pool_flagged: np.ndarray | None = None) -> pd.DataFrame:
+    """The ranked table written to ``campaigns.parquet``/``campaigns.csv`` (sorted by score, desc);
+    ``pool_flagged``: per campaign, its pool as one account reaches the account threshold (None: all)."""
+    pool_flagged = np.ones(len(names), dtype=bool) if pool_flagged is None else np.asarray(pool_flagged, bool)
     table = pd.DataFrame({
         "campaign_id": names,
         "n_accounts": tie.n_accounts.astype(np.int64),
@@ -103,8 +122,8 @@ def campaign_table(names: list[str], features: Features, groups: TemplateGroups,
         "n_distinct": features.n_distinct.astype(np.int64),
         "score": np.round(verdicts.score, 4),
         "flagged": verdicts.flagged.astype(bool),
-        "reason": [campaign_reason(features, groups, verdicts, tie, i, n_domains=n_domains, max_exchange=max_exchange)
-                   for i in range(len(names))],
+        "reason": [campaign_reason(features, groups, verdicts, tie, i, n_domains=n_domains, max_exchange=max_exchange,
+                                   pool_flagged=bool(pool_flagged[i])) for i in range(len(names))],
         **feature_columns(features, groups),
         "member_subjects": np.round(tie.member_subjects, 1),
         "link_ratio": np.round(tie.link_ratio, 3),

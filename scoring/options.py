@@ -80,7 +80,8 @@ class TemplateOptions:
         field_label_presence: a label is a field where this share of some template's prompts carry it.
         field_label_share: ... and a variant splits off when it holds this share of its group.
         min_template_size: distinct prompts that make a template (>= 2).
-        popular_accounts: prompts reached by this many accounts are nobody's template.
+        popular_accounts: prompts reached by this many accounts are no campaign pool's template (and count
+            in an account's ``popular_share``).
         sweep_min_fills: a template counts towards a task sweep when refilled this many times.
         sweep_min_slot_words: ... and its slots hold this many distinct words across the fills.
     """

@@ -262,16 +262,21 @@ def test_two_users_sharing_tell_me_a_joke_are_not_linked(detector, base_day, tmp
     assert (by_id.loc[[f"joker-{i}" for i in range(12)], "campaign_id"] == "").all(), "nor is it a link"
 
 
-def test_rescore_inherits_the_campaign_score():
-    # A linear model that scores by breadth alone: the fleet's accounts are narrow alone, broad pooled.
-    features = list(FEATURES)
+def breadth_model(*, campaign_bias: float, campaign_weights: list[float]) -> ScoringModel:
+    """A linear account combiner that scores by breadth alone, beside a given linear campaign combiner."""
     weights = np.zeros(len(FEATURES))
-    weights[features.index("breadth_subjects")] = 4.0
+    weights[list(FEATURES).index("breadth_subjects")] = 4.0
     account = Combiner(features=FEATURES, kind="linear", bias=0.0, mean=np.zeros(len(FEATURES)),
                        scale=np.ones(len(FEATURES)), threshold=0.5, weights=weights)
-    campaign = Combiner(features=CAMPAIGN_FEATURES, kind="linear", bias=0.0, mean=np.zeros(2), scale=np.ones(2),
-                        threshold=0.5, weights=np.array([1.0, 0.0]))
-    model = ScoringModel(reference=None, combiner=account, campaign_combiner=campaign)
+    campaign = Combiner(features=CAMPAIGN_FEATURES, kind="linear", bias=campaign_bias, mean=np.zeros(2),
+                        scale=np.ones(2), threshold=0.5, weights=np.array(campaign_weights))
+    return ScoringModel(reference=None, combiner=account, campaign_combiner=campaign)
+
+
+def test_rescore_inherits_the_campaign_score():
+    # The fleet's accounts are narrow alone, broad pooled; the campaign combiner reads the pool's content.
+    features = list(FEATURES)
+    model = breadth_model(campaign_bias=0.0, campaign_weights=[1.0, 0.0])
     rows = pd.DataFrame(0.0, index=range(3), columns=features)
     rows["breadth_subjects"] = [-1.0, -1.0, 1.0]
     accounts = pd.concat([pd.DataFrame({"account_id": ["fleet-1", "fleet-2", "loner"], "n_distinct": [30, 5, 20],
@@ -288,6 +293,27 @@ def test_rescore_inherits_the_campaign_score():
     assert scored.loc["fleet-2", "score"] > 0.99 and not scored.loc["fleet-2", "flagged"]
     # The loner scores high but has too few prompts to be flagged alone, and has no campaign to lean on.
     assert scored.loc["loner", "score"] > 0.95 and not scored.loc["loner", "flagged"]
+
+
+def test_an_interchangeable_crowd_whose_pool_is_ordinary_is_not_flagged():
+    # Students drawing homework from one problem set are as interchangeable as a fleet's accounts; a
+    # campaign combiner that weighs exchange alone would flag them. Their pool, judged as one account,
+    # is narrow: that is what keeps the crowd unflagged, and what a sweep's pool does not show.
+    features = list(FEATURES)
+    model = breadth_model(campaign_bias=4.0, campaign_weights=[0.0, -1.0])
+    rows = pd.DataFrame(0.0, index=range(4), columns=features).assign(breadth_subjects=-1.0)
+    accounts = pd.concat([pd.DataFrame({"account_id": ["student-1", "student-2", "fleet-1", "fleet-2"],
+                                        "n_distinct": [40] * 4, "campaign": [0, 0, 1, 1],
+                                        "campaign_id": ["crowd", "crowd", "fleet", "fleet"]}), rows], axis=1)
+    pooled = pd.DataFrame(0.0, index=[0, 1], columns=features).assign(breadth_subjects=[-1.0, 2.0])
+    campaigns = pd.concat([pd.DataFrame({"campaign": [0, 1], "campaign_id": ["crowd", "fleet"], "n_accounts": [2, 2],
+                                         "n_distinct": [80, 80], "exchange": [0.7, 0.7], "popular": [0.0, 0.0]}),
+                           pooled], axis=1)
+    scored = rescore(DaySignals(accounts, campaigns), model, threshold=0.5, campaign_threshold=0.5,
+                     min_prompts=10, max_exchange=1.5).set_index("account_id")
+    assert (scored["score"] > 0.9).all(), "both campaigns score high on exchange alone"
+    assert not scored.loc[["student-1", "student-2"], "flagged"].any()
+    assert scored.loc[["fleet-1", "fleet-2"], "flagged_via_campaign"].all()
 
 
 def test_a_light_member_of_a_flagged_campaign_is_listed_with_it_not_flagged_through_it():

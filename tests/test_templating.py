@@ -1,9 +1,10 @@
 """Template mining: skeletons and siblings robust to slot length, templates sharing passages kept apart,
-task families, readable skeletons, popular prompts ignored."""
+task families, readable skeletons; an account's templates its own, a pool's without popular prompts."""
 
 import itertools
 
 import numpy as np
+import pandas as pd
 
 from scoring.nodes import Nodes
 from scoring.options import TemplateOptions, TopicOptions
@@ -204,7 +205,9 @@ def test_refills_with_only_numbers_and_lead_ins_do_not_count_as_a_sweep():
     assert filled.templating[0] == 1.0 and filled.effective_templates[0] == 1.0
 
 
-def test_popular_prompts_are_nobodys_template():
+def test_popular_prompts_are_no_pools_template():
+    # A campaign's pool leaves out what many accounts send (an account's own templates do not: see
+    # test_an_accounts_templates_do_not_depend_on_who_else_sends_its_prompts).
     jokes = ["Tell me a joke.", "Tell me a joke about cats.", "Tell me a joke about dogs."]
     _, own = mine({"a": jokes})
     _, shared = mine({"a": jokes}, popular_texts=set(jokes))
@@ -430,3 +433,31 @@ def test_field_split_moves_only_the_variant_with_a_field_more_to_a_new_group():
     assert out[7:].tolist() == [1, -1, 1, 1], "other groups and ungrouped nodes are left alone"
     assert split_by_field_labels(group, node_uid, (label_uid, label_id),
                                  rules=TemplateOptions(field_label_share=0.5)).tolist() == group.tolist()
+
+
+def test_an_accounts_templates_do_not_depend_on_who_else_sends_its_prompts(detector, tmp_path):
+    from job import daily
+    from synthetic.demo.day import DemoOptions, demo_day
+    from traffic.read import InputOptions
+
+    users = demo_day(DemoOptions())
+    users = users[users.kind == "user"][["account_id", "timestamp", "prompt"]]
+    items = ["lamp", "chair", "kettle", "backpack", "wallet"]
+    materials = ["oak", "steel", "leather", "bamboo"]
+    shop = pd.DataFrame({"account_id": "shop", "timestamp": "2026-11-27T09:00:00Z",
+                         "prompt": [f"Write a short product description for a {i} made of {m}, in a friendly tone."
+                                    for i in items for m in materials]})
+    # Six other accounts send the shop's very prompts: each prompt now reaches seven accounts.
+    copies = pd.concat([shop.assign(account_id=f"copy-{k}") for k in range(6)])
+
+    def templates(frame: pd.DataFrame, name: str) -> pd.Series:
+        path = tmp_path / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        daily.run_day(InputOptions(path=str(path)), detector, output_dir=tmp_path / name, progress=False)
+        table = pd.read_parquet(tmp_path / name / "accounts.parquet").set_index("account_id")
+        return table.loc["shop", ["templating", "n_templates", "top_template", "top_template_share"]]
+
+    alone = templates(pd.concat([users, shop]), "alone")
+    amid = templates(pd.concat([users, shop, copies]), "amid")
+    assert alone["templating"] == 1.0 and alone["n_templates"] == 1
+    assert alone.equals(amid)

@@ -12,7 +12,9 @@ Templates are mined within each account in three steps, one module each:
 A group of at least ``min_template_size`` distinct prompts is a template; an account's
 ``templating`` is the share of its distinct prompts in one, in [0, 1], and its largest
 templates are aligned into readable skeletons (:mod:`~scoring.templating.evidence`).
-Prompts that many accounts send (popular one-liners) are nobody's template.
+An account's templates are mined from its own prompts alone, so the same traffic templates the same
+way on any day. A campaign's pool leaves out the prompts many accounts send (popular one-liners):
+a crowd pooled as one shares them without any template behind them.
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ def mine_templates(store: TokenStore, vectors: np.ndarray, nodes: Nodes, *, popu
     Args:
         store: token sequences by uid; vectors: unit-norm vectors by uid.
         nodes: the nodes, sorted by account (or campaign) code.
-        popular: per uid, True for prompts many accounts send (never templated).
+        popular: per uid, True for prompts never templated (a campaign pool's popular prompts; none for an
+            account's own).
         rules, index: the template rules and the index options of the neighbour search.
     """
     skeleton = skeleton_groups(store, nodes, popular=popular, rules=rules)
