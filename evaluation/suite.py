@@ -50,6 +50,8 @@ class SuiteOptions:
             shipped combiners, ``tools/fit_reference.py``).
         max_fpr: the benign false-positive rate at which recall is read, in (0, 1).
         fit_fpr: the benign share a fitted threshold admits on the tuning days, in (0, 1).
+        hard_fpr: the share of the tuning days' hard negatives (pipelines, eval runners, students...) a
+            fitted threshold admits, read the same way, in (0, 1).
         peers_fpr: the further benign share the one-class path (``scoring.peers``) may flag, in [0, 1);
             0 leaves it out.
         campaign_fpr: the share of a batch's benign accounts that benign campaigns may flag on the tuning
@@ -69,6 +71,7 @@ class SuiteOptions:
     tune_seeds: list[int] = field(default_factory=lambda: [100, 101, 102, 103, 104, 105])
     max_fpr: float = 0.01
     fit_fpr: float = 0.005
+    hard_fpr: float = 0.005
     peers_fpr: float = 0.0025
     campaign_fpr: float = 0.005
     c: float = 1.0
@@ -82,8 +85,8 @@ class SuiteOptions:
             raise ValueError("suite.seeds and suite.tune_seeds must each name at least one seed")
         if set(self.seeds) & set(self.tune_seeds):
             raise ValueError("suite.seeds and suite.tune_seeds must not share a seed")
-        if not 0 < self.max_fpr < 1 or not 0 < self.fit_fpr < 1:
-            raise ValueError("suite.max_fpr and suite.fit_fpr must be in (0, 1)")
+        if not 0 < self.max_fpr < 1 or not 0 < self.fit_fpr < 1 or not 0 < self.hard_fpr < 1:
+            raise ValueError("suite.max_fpr, suite.fit_fpr and suite.hard_fpr must be in (0, 1)")
         if not 0 < self.campaign_fpr < 1:
             raise ValueError("suite.campaign_fpr must be in (0, 1)")
         if not 0 <= self.peers_fpr < 1:
@@ -143,14 +146,16 @@ def run_suite(tune: list[LabelledDay], report: list[LabelledDay], *, options: Su
     rows = training_rows([(d.signals, d.labels) for d in tune], min_prompts=min_prompts,
                          partial=[d.partial for d in tune])
     result: dict = {"full": {}, "folds": {}, "loo": {}}
-    full = fit_on(rows, reference=None, max_fpr=options.fit_fpr, c=options.c, peers_fpr=options.peers_fpr,
+    full = fit_on(rows, reference=None, max_fpr=options.fit_fpr, max_hard_fpr=options.hard_fpr, c=options.c,
+                  peers_fpr=options.peers_fpr,
                   campaign_fpr=options.campaign_fpr,
                   fitted_on="all tuning days")
     for seed, day in zip(options.seeds, report):
         result["full"][seed] = measure(day, full, None, max_fpr=options.max_fpr, min_prompts=min_prompts,
                                        max_exchange=max_exchange)
     for holdout in folds(rows, options.holdouts):
-        model = fit_on(without(rows, holdout), reference=None, max_fpr=options.fit_fpr, c=options.c,
+        model = fit_on(without(rows, holdout), reference=None, max_fpr=options.fit_fpr,
+                       max_hard_fpr=options.hard_fpr, c=options.c,
                        peers_fpr=options.peers_fpr, campaign_fpr=options.campaign_fpr,
                        fitted_on=f"without {holdout}")
         result["folds"][str(holdout)] = {

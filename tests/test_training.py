@@ -1,4 +1,5 @@
-"""Fitting the shipped combiners: the campaign threshold holds crowds to a benign budget."""
+"""Fitting the shipped combiners: the account threshold holds hard negatives to their own budget, the
+campaign threshold holds crowds to a benign budget."""
 
 import numpy as np
 import pandas as pd
@@ -51,3 +52,26 @@ def test_a_crowd_as_broad_as_a_fleet_lifts_the_campaign_threshold_above_even_odd
     assert held.campaign_combiner.threshold > score[broad_crowd].max()
     fleets = (camps["label"] == "harvester").to_numpy()
     assert (score[fleets] >= held.campaign_combiner.threshold).mean() >= 0.75
+
+
+def with_pipelines(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows with ten users a day turned into hard negatives as broad as the harvesters, and their index."""
+    rows = rows.copy()
+    users = rows.index[(rows["row"] == "account") & (rows["kind"] == "user")].to_numpy()
+    hard = users.reshape(rows["day"].nunique(), -1)[:, :10].ravel()
+    rows.loc[hard, "hard_negative"] = True
+    rows.loc[hard, [FEATURES[i] for i in BREADTH]] += 3.0
+    return rows, hard
+
+
+def test_hard_negatives_are_held_to_their_own_budget():
+    rows, _ = with_pipelines(tuning_rows(np.random.default_rng(1)))
+    fit = {"reference": None, "max_fpr": 0.005, "c": 1.0, "fitted_on": "test", "peers_fpr": 0.0}
+    loose, tight = fit_on(rows, max_hard_fpr=0.5, **fit), fit_on(rows, max_hard_fpr=0.02, **fit)
+    # Read on days neither combiner saw.
+    unseen, hard = with_pipelines(tuning_rows(np.random.default_rng(2)))
+    values = unseen.loc[hard, list(FEATURES)].to_numpy(float)
+    flagged = {name: float((m.combiner.score(values) >= m.combiner.threshold).mean())
+               for name, m in (("loose", loose), ("tight", tight))}
+    assert tight.combiner.threshold > loose.combiner.threshold
+    assert flagged["tight"] < flagged["loose"], flagged

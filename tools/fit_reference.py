@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default=str(REPO / "outputs" / "eval-cache"), help="simulated days and features")
     parser.add_argument("--max-fpr", type=float, default=suite.fit_fpr,
                         help="benign share the threshold admits (default: suite.fit_fpr)")
+    parser.add_argument("--hard-fpr", type=float, default=suite.hard_fpr,
+                        help="hard-negative share the threshold admits (default: suite.hard_fpr)")
     parser.add_argument("--peers-fpr", type=float, default=suite.peers_fpr,
                         help="further benign share the one-class path may flag (default: suite.peers_fpr)")
     parser.add_argument("--campaign-fpr", type=float, default=suite.campaign_fpr,
@@ -137,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     partial = [partial_signals(t, detector, embedder=embedder, cache_dir=args.cache, hours=suite.partial_hours)
                for t, _ in days]
     rows = training_rows(labelled, min_prompts=scoring.min_prompts, partial=partial)
-    model = fit_on(rows, reference=reference, max_fpr=args.max_fpr, c=args.c, peers_fpr=args.peers_fpr,
+    model = fit_on(rows, reference=reference, max_fpr=args.max_fpr, max_hard_fpr=args.hard_fpr, c=args.c,
+                   peers_fpr=args.peers_fpr,
                    campaign_fpr=args.campaign_fpr,
                    fitted_on=f"accounts and campaigns of tuning days (seeds {args.seeds})")
     save_combiner(model.combiner, out / "combiner.json")
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json({"reference": {"fitted_on": fitted_on, "prompts": prompts, "typical": reference.typical},
                 "combiner": _report(model.combiner), "campaign_combiner": _report(model.campaign_combiner),
                 "rows": rows.groupby("group").size().to_dict(),
-                "options": {"max_fpr": args.max_fpr, "peers_fpr": args.peers_fpr,
+                "options": {"max_fpr": args.max_fpr, "hard_fpr": args.hard_fpr, "peers_fpr": args.peers_fpr,
                             "campaign_fpr": args.campaign_fpr, "c": args.c, "seeds": seeds,
                             "partial_hours": list(suite.partial_hours)}},
                out / "fit.json")
