@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from embedder import EmbedderOptions
 from evaluation.signals import DaySignals, cached_signals, code_version, feature_options, file_digest, signals_of
@@ -74,8 +75,6 @@ def first_hours(traffic: str | Path, *, hours: float, cache_dir: str | Path) -> 
 
     What a team that scores every few hours sees of the day: each account's prompts up to then.
     """
-    import pandas as pd
-
     traffic = Path(traffic)
     path = Path(cache_dir) / f"short-batch-{traffic.parent.name}-{hours:g}h" / "traffic.parquet"
     if not path.is_file():
@@ -92,7 +91,7 @@ def partial_signals(traffic: str | Path, detector: Detector, *, embedder: Embedd
                              cache_dir=cache_dir)[0] for h in hours)
 
 
-def write_once(frame, path: Path) -> Path:
+def write_once(frame: pd.DataFrame, path: Path) -> Path:
     """``frame`` as the Parquet file ``path``, written atomically unless it is already there."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file():

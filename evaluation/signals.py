@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from files.atomic import atomic_path
-from scoring.campaign_verdicts import inherit, pool_flagged
+from scoring.campaign_verdicts import inherit, may_flag
 from scoring.features import FEATURES, campaign_values
 from scoring.model import ScoringModel
 
@@ -157,8 +157,8 @@ def rescore(signals: DaySignals, model: ScoringModel, *, threshold: float, campa
                                  content=model.combiner.learned_logit)
         score = model.campaign_combiner.score(values)
         flagged = ((score >= campaign_threshold) & (camps["n_distinct"].to_numpy() >= min_prompts)
-                   & (camps["exchange"].to_numpy(float) < max_exchange)
-                   & pool_flagged(values[:, 0], account_threshold=threshold))
+                   & may_flag(values[:, 0], camps["exchange"].to_numpy(float), account_threshold=threshold,
+                              max_exchange=max_exchange))
         position = out["campaign"].to_numpy()
         linked = position >= 0
         pooled[linked] = score[position[linked]]

@@ -155,7 +155,7 @@ def membership(day: Day, linked: Linked, names: list[str]) -> pd.Series:
 
 
 def campaigns_frame(pooled: Pooled, verdicts: Verdicts, *, n_domains: int, max_exchange: float,
-                    pool_flagged: np.ndarray | None = None) -> pd.DataFrame:
+                    pool_flagged: np.ndarray) -> pd.DataFrame:
     """The ranked campaigns table (``pool_flagged``: as for ``scoring.campaign_verdicts.campaign_table``)."""
     return campaign_table(pooled.names, pooled.features, pooled.groups, verdicts, pooled.evidence,
                           n_domains=n_domains, max_exchange=max_exchange, pool_flagged=pool_flagged)

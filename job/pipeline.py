@@ -24,7 +24,7 @@ from job.campaigns import AccountStage, campaigns_frame, link_accounts, membersh
 from job.ingest import Day, NothingToScore
 from job.stage_timer import StageTimer
 from job.topic_cells import TopicVectors, day_reference
-from scoring.campaign_verdicts import CampaignEvidence, apply_campaigns, pool_flagged
+from scoring.campaign_verdicts import CampaignEvidence, apply_campaigns, may_flag, pool_flagged
 from scoring.features import Features, Traffic, account_features, campaign_values, vocabulary_richness
 from scoring.model import ScoringModel
 from scoring.nodes import Nodes
@@ -238,12 +238,12 @@ def _with_campaigns(scored: Scored, day: Day, found: AccountStage, linked, *, de
     model = detector.model
     values = campaign_values(pooled.features.values, pooled.evidence.exchange, content=model.combiner.learned_logit)
     max_exchange = detector.scoring.campaigns.max_exchange
-    pool = pool_flagged(values[:, 0], account_threshold=detector.threshold)
     verdicts = judge(values, pooled.features.n_distinct, combiner=model.campaign_combiner,
                      threshold=detector.campaign_threshold, min_prompts=detector.scoring.min_prompts,
-                     eligible=pool & (pooled.evidence.exchange < max_exchange))
+                     eligible=may_flag(values[:, 0], pooled.evidence.exchange, account_threshold=detector.threshold,
+                                       max_exchange=max_exchange))
     campaigns = campaigns_frame(pooled, verdicts, n_domains=found.reference.n_coarse, max_exchange=max_exchange,
-                                pool_flagged=pool)
+                                pool_flagged=pool_flagged(values[:, 0], account_threshold=detector.threshold))
     table = apply_campaigns(scored.table, membership(day, linked, pooled.names), campaigns,
                             min_prompts=detector.scoring.min_prompts)
     return dataclasses.replace(scored, table=table, campaigns=campaigns, campaign_features=pooled.features,

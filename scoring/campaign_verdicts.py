@@ -92,8 +92,17 @@ def pool_flagged(content: np.ndarray, *, account_threshold: float) -> np.ndarray
     return np.asarray(content, dtype=np.float64) >= np.log(threshold / (1 - threshold))
 
 
+def may_flag(content: np.ndarray, exchange: np.ndarray, *, account_threshold: float,
+             max_exchange: float) -> np.ndarray:
+    """Per campaign, whether its verdict may flag it: its members are as interchangeable as one stream's
+    accounts (mean ``exchange`` under ``max_exchange``) and its pool reaches the account threshold
+    (:func:`pool_flagged`)."""
+    return (np.asarray(exchange, dtype=np.float64) < max_exchange) & pool_flagged(
+        content, account_threshold=account_threshold)
+
+
 def campaign_reason(features: Features, groups: TemplateGroups, verdicts: Verdicts, tie: CampaignEvidence, i: int,
-                    *, n_domains: int, max_exchange: float, pool_flagged: bool = True) -> str:
+                    *, n_domains: int, max_exchange: float, pool_flagged: bool) -> str:
     """One sentence explaining campaign ``i``'s score (``pool_flagged``: its pool, as one account, is
     flagged by the account threshold)."""
     head = "Flagged campaign" if verdicts.flagged[i] else "Linked accounts, not flagged"
@@ -111,10 +120,9 @@ def campaign_reason(features: Features, groups: TemplateGroups, verdicts: Verdic
 
 def campaign_table(names: list[str], features: Features, groups: TemplateGroups, verdicts: Verdicts,
                    tie: CampaignEvidence, *, n_domains: int, max_exchange: float,
-                   pool_flagged: np.ndarray | None = None) -> pd.DataFrame:
+                   pool_flagged: np.ndarray) -> pd.DataFrame:
     """The ranked table written to ``campaigns.parquet``/``campaigns.csv`` (sorted by score, desc);
-    ``pool_flagged``: per campaign, its pool as one account reaches the account threshold (None: all)."""
-    pool_flagged = np.ones(len(names), dtype=bool) if pool_flagged is None else np.asarray(pool_flagged, bool)
+    ``pool_flagged``: per campaign, its pool as one account reaches the account threshold."""
     table = pd.DataFrame({
         "campaign_id": names,
         "n_accounts": tie.n_accounts.astype(np.int64),
