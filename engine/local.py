@@ -27,11 +27,11 @@ class LocalEngine:
                       progress=progress, total=count_rows(source) if progress else None,
                       vectors_in_memory_max=vectors_in_memory_max)
 
-    def self_knn(self, vectors, *, options: IndexOptions, k: int,
-                 progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    def self_knn(self, vectors, *, options: IndexOptions, k: int, progress: bool,
+                 queries: np.ndarray | None = None, trained=None) -> tuple[np.ndarray, np.ndarray]:
         """One index over the whole day, searched batch by batch."""
-        day_index = build_index(vectors, options=options)
-        return self_knn(day_index, vectors, k=k, progress=progress)
+        day_index = build_index(vectors, options=options, trained=trained)
+        return self_knn(day_index, vectors, k=k, progress=progress, queries=queries)
 
     def describe(self) -> dict:
         """``{"name": "local"}``."""

@@ -23,10 +23,12 @@ class Engine(Protocol):
                  reject: Callable[[Rejected], None], progress: bool):
         """The day read from ``source``: a :class:`job.ingest.Day`, as :func:`job.ingest.ingest` makes it."""
 
-    def self_knn(self, vectors, *, options: IndexOptions, k: int,
-                 progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    def self_knn(self, vectors, *, options: IndexOptions, k: int, progress: bool,
+                 queries: np.ndarray | None = None, trained=None) -> tuple[np.ndarray, np.ndarray]:
         """Each vector's ``k`` nearest other vectors: (similarities, int64 ids), as
-        :func:`index.neighbours.self_knn` over :func:`index.neighbours.build_index` gives them."""
+        :func:`index.neighbours.self_knn` over :func:`index.neighbours.build_index` gives them
+        (``queries``: only these vectors' rows, in that order; ``trained``: the empty trained
+        faiss index to fill instead of training one)."""
 
     def describe(self) -> dict:
         """The engine, for ``summary.json``."""

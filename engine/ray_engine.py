@@ -93,13 +93,13 @@ class RayEngine:
                                rows_per_task=self.options.rows_per_task, embed_batch=self.options.embed_batch,
                                vectors_in_memory_max=vectors_in_memory_max, reject=reject)
 
-    def self_knn(self, vectors, *, options: IndexOptions, k: int,
-                 progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    def self_knn(self, vectors, *, options: IndexOptions, k: int, progress: bool,
+                 queries: np.ndarray | None = None, trained=None) -> tuple[np.ndarray, np.ndarray]:
         """The self-join on shard actors (:func:`engine.ray_search.sharded_self_knn`)."""
         from engine.ray_search import sharded_self_knn
 
         return sharded_self_knn(vectors, options=options, k=k, shards=self.options.search_shards or self.cpus,
-                                cpus=self.cpus)
+                                cpus=self.cpus, queries=queries, trained=trained)
 
     def describe(self) -> dict:
         """The engine and the cluster it ran on."""

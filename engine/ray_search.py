@@ -46,7 +46,8 @@ class _Shard:
 
 def sharded_self_knn(vectors, *, options: IndexOptions, k: int, shards: int, cpus: int, seed: int = 0,
                      batch_size: int = 16_384, add_batch: int = 65_536,
-                     in_flight: int = 4) -> tuple[np.ndarray, np.ndarray]:
+                     in_flight: int = 4, queries: np.ndarray | None = None,
+                     trained: faiss.Index | None = None) -> tuple[np.ndarray, np.ndarray]:
     """What :func:`index.neighbours.self_knn` over :func:`index.neighbours.build_index` gives, searched
     on ``shards`` Ray actors.
 
@@ -60,11 +61,15 @@ def sharded_self_knn(vectors, *, options: IndexOptions, k: int, shards: int, cpu
         batch_size: queries sent to the shards at a time.
         add_batch: vectors sent to a shard at a time.
         in_flight: query batches searched at once (bounds the results waiting on the driver).
+        queries: the ids of the vectors to search (the rows of the result, in that order); None, all.
+        trained: the empty trained index the shards fill; None trains one on ``vectors``.
     """
     import ray
 
     n = len(vectors)
-    empty = faiss.serialize_index(trained_index(vectors, options=options, seed=seed))
+    if trained is None:
+        trained = trained_index(vectors, options=options, seed=seed)
+    empty = faiss.serialize_index(trained)
     shards = max(1, min(shards, n))
     bounds = np.linspace(0, n, shards + 1).round().astype(np.int64)
     remote = ray.remote(num_cpus=min(1.0, cpus / shards))(_Shard)
@@ -79,20 +84,22 @@ def sharded_self_knn(vectors, *, options: IndexOptions, k: int, shards: int, cpu
     log.info("index %s cut into %d shards on Ray", f"{n:,} vectors", shards)
     width = max(1, min(k + 1, n)) - 1
     wanted = k + 1 + TIE_MARGIN
-    sims = np.empty((n, width), dtype=np.float32)
-    ids = np.empty((n, width), dtype=np.int64)
+    rows = np.arange(n) if queries is None else np.asarray(queries, dtype=np.int64)
+    sims = np.empty((len(rows), width), dtype=np.float32)
+    ids = np.empty((len(rows), width), dtype=np.int64)
     pending: list[tuple[int, int, list]] = []
 
     def collect(start: int, stop: int, refs: list) -> None:
         parts = ray.get(refs)
         s, j = canonical_order(np.concatenate([p[0] for p in parts], axis=1),
                                np.concatenate([p[1] for p in parts], axis=1))
-        s, j = drop_own(s[:, :wanted], j[:, :wanted], np.arange(start, stop))
+        s, j = drop_own(s[:, :wanted], j[:, :wanted], rows[start:stop])
         sims[start:stop], ids[start:stop] = s[:, :width], j[:, :width]
 
-    for start in range(0, n, batch_size):
-        stop = min(n, start + batch_size)
-        block = ray.put(np.asarray(vectors[start:stop], dtype=np.float32))
+    for start in range(0, len(rows), batch_size):
+        stop = min(len(rows), start + batch_size)
+        part = vectors[start:stop] if queries is None else vectors[rows[start:stop]]
+        block = ray.put(np.asarray(part, dtype=np.float32))
         pending.append((start, stop, [actor.search.remote(block, wanted) for actor in actors]))
         if len(pending) >= in_flight:
             collect(*pending.pop(0))

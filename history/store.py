@@ -7,6 +7,12 @@ were made with; a run with others is refused. ``days/<YYYY-MM-DD>/`` holds a day
   token ids (the evidence shown for an earlier day: no raw text is kept);
 - ``words.json``: the token vocabulary;
 - ``rows.parquet``: per valid row its account, timestamp and prompt digest;
+- ``neighbours.npz``: what the day's search found: for each prompt it searched (its digest), its
+  nearest prompts of the window (digests) and their similarities (:mod:`index.lists`);
+- ``index.faiss``, ``index.json``: the empty trained index the day's window was searched with,
+  and its factory string (the next day fills it again while it serves: no training);
+- ``placed.npz``: the cell of every topic text the day's window placed, by text key, and the
+  topic space they lie in (so the next day embeds only texts it has not seen);
 - ``accounts.parquet``, ``campaigns.parquet``, ``members.parquet``, ``wording.parquet``: the
   day's verdicts, each campaign's members and its template wording (what campaigns are followed by).
 
@@ -24,11 +30,15 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pandas as pd
 
 from files.atomic import atomic_path, default_mode
 from files.output_folder import OutputError, lock_or_refuse, replace_folder, restore_aside
+from index.lists import Lists
+from index.neighbours import Trained
+from job.topic_cells import PlacedTexts
 from scoring.tokens import TokenStore
 
 FORMAT = 1
@@ -101,13 +111,70 @@ class HistoryStore:
         """A day's valid rows: ``account_id``, ``timestamp`` (epoch seconds), ``digest``."""
         return pd.read_parquet(self.root / "days" / day / "rows.parquet")
 
+    def searched(self, days: list[str], digests: np.ndarray, *, leave_out: np.ndarray) -> Lists:
+        """The latest stored search of each prompt of a window (``digests``: the window's, sorted)
+        that the ``days`` searched, in window ids; ``leave_out``: window ids searched again today.
+        None of them when a day was stored without its searches: every prompt is then searched again."""
+        taken = np.zeros(len(digests), dtype=bool)
+        taken[leave_out] = True
+        rows, ids, sims = [], [], []
+        for day in reversed(days):
+            path = self.root / "days" / day / "neighbours.npz"
+            if not path.is_file():
+                return Lists.none()
+            with np.load(path, allow_pickle=False) as data:
+                part, near, similar = data["digests"], data["neighbours"], data["sims"]
+            at = np.searchsorted(digests, part)
+            fresh = ~taken[at]
+            taken[at[fresh]] = True
+            where = np.minimum(np.searchsorted(digests, near[fresh]), len(digests) - 1)
+            rows.append(at[fresh])
+            found = (digests[where] == near[fresh]) & np.isfinite(similar[fresh])
+            ids.append(np.where(found, where, -1).astype(np.int32))
+            sims.append(similar[fresh])
+        if not rows:
+            return Lists.none()
+        # Days searched to other depths (another version) are padded to the deepest.
+        width = max(part.shape[1] for part in ids)
+        pad = lambda part, fill: np.pad(part, ((0, 0), (0, width - part.shape[1])), constant_values=fill)  # noqa: E731
+        return Lists(rows=np.concatenate(rows), ids=np.concatenate([pad(part, -1) for part in ids]),
+                     sims=np.concatenate([pad(part, -np.inf) for part in sims]))
+
+    def trained(self, days: list[str]) -> Trained | None:
+        """The empty trained index the latest of ``days`` kept, if any."""
+        for day in reversed(days):
+            folder = self.root / "days" / day
+            if (folder / "index.json").is_file() and (folder / "index.faiss").is_file():
+                factory = json.loads((folder / "index.json").read_text())["factory"]
+                return Trained(factory, faiss.read_index(str(folder / "index.faiss")))
+        return None
+
+    def placed_texts(self, days: list[str]) -> PlacedTexts:
+        """The topic texts the stored ``days`` placed, in the topic space of the latest of them."""
+        found = []
+        for day in days:
+            path = self.root / "days" / day / "placed.npz"
+            if path.is_file():
+                with np.load(path, allow_pickle=False) as data:
+                    found.append((str(data["placement"]), data["keys"], data["cells"]))
+        if not found:
+            return PlacedTexts()
+        latest = found[-1][0]
+        found = [f for f in found if f[0] == latest]
+        return PlacedTexts(latest, np.concatenate([f[1] for f in found]), np.concatenate([f[2] for f in found]))
+
     def load_table(self, day: str, name: str) -> pd.DataFrame:
         """A day's ``accounts``, ``campaigns``, ``members`` or ``wording`` table."""
         return pd.read_parquet(self.root / "days" / day / f"{name}.parquet")
 
     def write_day(self, day: str, *, digests: np.ndarray, vectors: np.ndarray, tokens: TokenStore,
-                  rows: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> Path:
-        """Store one day whole (replacing a stored copy of the same day)."""
+                  rows: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                  searched: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                  trained: Trained | None = None, placed: tuple[str, np.ndarray, np.ndarray] | None = None) -> Path:
+        """Store one day whole (replacing a stored copy of the same day). ``searched``: the digests of
+        the prompts its search found neighbours of, theirs (-inf similarity: none) and the similarities,
+        for :meth:`searched`; ``trained``: the empty index it trained or used, for :meth:`trained`;
+        ``placed``: the topic texts its window placed, (placement, keys, cells), for :meth:`placed_texts`."""
         days = self.root / "days"
         staging = Path(tempfile.mkdtemp(prefix=f".{day}.staging-", dir=days))
         staging.chmod(default_mode(directory=True))
@@ -117,6 +184,16 @@ class HistoryStore:
                      vectors=np.asarray(vectors, dtype=np.float32), **arrays)
             (staging / "words.json").write_text(json.dumps(words, ensure_ascii=False))
             rows.to_parquet(staging / "rows.parquet", index=False)
+            if searched is not None:
+                np.savez(staging / "neighbours.npz", digests=np.asarray(searched[0], dtype=np.uint64),
+                         neighbours=np.asarray(searched[1], dtype=np.uint64),
+                         sims=np.asarray(searched[2], dtype=np.float32))
+            if trained is not None:
+                faiss.write_index(trained.index, str(staging / "index.faiss"))
+                (staging / "index.json").write_text(json.dumps({"factory": trained.factory}) + "\n")
+            if placed is not None:
+                np.savez(staging / "placed.npz", placement=np.str_(placed[0]),
+                         keys=np.asarray(placed[1], dtype=np.uint64), cells=np.asarray(placed[2], dtype=np.int32))
             for name, table in tables.items():
                 table.to_parquet(staging / f"{name}.parquet", index=False)
             replace_folder(staging, days / day)

@@ -20,6 +20,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from scoring.arrays import run_starts
 from scoring.tokens import TokenStore
 
 KEEP_SHARE = 0.5
@@ -60,9 +61,15 @@ def template_wording(tokens: TokenStore, prompts: dict[str, np.ndarray]) -> pd.D
         with np.errstate(over="ignore"):
             gram = (hashed[:-2] * np.uint64(0x9E3779B97F4A7C15)) ^ (hashed[1:-1] * np.uint64(0xC2B2AE3D27D4EB4F)) \
                 ^ hashed[2:]
-        pairs = np.unique(np.stack([gram[same], prompt[:-2][same].astype(np.uint64)], axis=1), axis=0)
-        grams, counts = np.unique(pairs[:, 0], return_counts=True)
-        rows.append(pd.DataFrame({"campaign_id": campaign, "gram": grams[counts >= GRAM_PROMPTS]}))
+        # Each (gram, prompt) once, then prompts per gram: one sort (a 2-column np.unique is far slower).
+        gram, where = gram[same], prompt[:-2][same]
+        order = np.lexsort((where, gram))
+        gram, where = gram[order], where[order]
+        first = np.concatenate([[True], (gram[1:] != gram[:-1]) | (where[1:] != where[:-1])])
+        gram = gram[first]
+        starts = run_starts(gram)
+        counts = np.diff(np.append(starts, len(gram)))
+        rows.append(pd.DataFrame({"campaign_id": campaign, "gram": gram[starts][counts >= GRAM_PROMPTS]}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"campaign_id": pd.Series(dtype=str),
                                                                          "gram": pd.Series(dtype=np.uint64)})
 

@@ -2,8 +2,8 @@
 
 Prompts keep their identity (the digest of their normalised text) across days, so a prompt
 sent on three days is one prompt with three days of rows, and the merged day is in the same
-canonical order (by digest) as a day ingested whole: the window of three stored days scores
-the same as the three days read in one run.
+canonical order (by digest) as a day ingested whole. What the earlier days searched and placed
+is carried in (:class:`job.pipeline.Carried`) rather than done again.
 """
 
 from __future__ import annotations

@@ -85,6 +85,7 @@ def build_index(
     train_max: int = 200_000,
     train_iterations: int = 10,
     add_batch: int = 65_536,
+    trained: faiss.Index | None = None,
 ) -> faiss.Index:
     """Build an inner-product faiss index over unit-norm ``vectors``.
 
@@ -98,6 +99,7 @@ def build_index(
         train_iterations: k-means iterations of IVF training. faiss defaults to 25; on a
             1M-prompt day 10 keep the same recall@10 (0.959 vs exact search) at 3.5x less training.
         add_batch: vectors read and added at a time when ``vectors`` is not an in-memory array.
+        trained: an empty trained index to fill (a copy of it) instead of training one.
 
     Returns:
         A trained index holding all vectors, ids 0..n-1 in input order.
@@ -105,7 +107,10 @@ def build_index(
     # An in-memory array is added in one call; anything else (a VectorFile) a block at a time.
     in_memory = isinstance(vectors, np.ndarray)
     x = _as_float32(vectors) if in_memory else vectors
-    index = trained_index(x, options=options, seed=seed, train_max=train_max, train_iterations=train_iterations)
+    if trained is not None:
+        index = faiss.clone_index(trained)
+    else:
+        index = trained_index(x, options=options, seed=seed, train_max=train_max, train_iterations=train_iterations)
     if in_memory:
         index.add(x)
     else:
@@ -135,6 +140,23 @@ def trained_index(vectors, *, options: IndexOptions, seed: int = 0, train_max: i
         _seed_clustering(index, seed, iterations=train_iterations)
         index.train(_as_float32(sample))
     return index
+
+
+@dataclasses.dataclass(frozen=True)
+class Trained:
+    """An empty index trained for some vectors, and the factory string it was made from."""
+
+    factory: str
+    index: faiss.Index
+
+    def serves(self, factory: str) -> bool:
+        """Whether this index may hold vectors that ``factory`` was resolved for: the same index with,
+        if it is an IVF, between half and twice the lists (the ``auto`` lists grow as √n, so a
+        day-to-day change in the prompts of a history window keeps its trained index)."""
+        mine, theirs = (re.fullmatch(r"IVF(\d+)(,.*)", f) for f in (self.factory, factory))
+        if mine is None or theirs is None:
+            return self.factory == factory
+        return mine.group(2) == theirs.group(2) and 0.5 <= int(mine.group(1)) / int(theirs.group(1)) <= 2.0
 
 
 def set_search_params(index: faiss.Index, options: IndexOptions) -> None:
@@ -176,7 +198,8 @@ def search(
 
 
 def self_knn(
-    index: faiss.Index, vectors: np.ndarray, *, k: int, batch_size: int = 16_384, progress: bool = False
+    index: faiss.Index, vectors: np.ndarray, *, k: int, batch_size: int = 16_384, progress: bool = False,
+    queries: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest *other* vectors of each indexed vector (itself removed).
 
@@ -186,19 +209,24 @@ def self_knn(
     Each row is in :func:`canonical_order`, so equal similarities (a static
     model gives word-for-word reorderings one vector) do not leave the choice
     to the index's scan order. ``progress`` shows a bar over the prompts searched.
+    ``queries``: the ids of the vectors to search (the rows of the result, in that order); None, all.
     """
     from tqdm.auto import tqdm
 
     n = len(vectors)
+    rows = None if queries is None else np.asarray(queries, dtype=np.int64)
+    m = n if rows is None else len(rows)
     width = max(1, min(k + 1, index.ntotal)) - 1
-    sims = np.empty((n, width), dtype=np.float32)
-    ids = np.empty((n, width), dtype=np.int64)
-    # One batch at a time, so only the (n, k) results are ever held for the whole day.
-    with tqdm(total=n, desc="neighbours", unit=" prompts", disable=not progress, dynamic_ncols=True) as bar:
-        for start in range(0, n, batch_size):
-            stop = min(n, start + batch_size)
-            s, j = search(index, vectors[start:stop], k=k + 1 + TIE_MARGIN, batch_size=batch_size)
-            s, j = drop_own(*canonical_order(s, j), np.arange(start, stop))
+    sims = np.empty((m, width), dtype=np.float32)
+    ids = np.empty((m, width), dtype=np.int64)
+    # One batch at a time, so only the (m, k) results are ever held for the whole day.
+    with tqdm(total=m, desc="neighbours", unit=" prompts", disable=not progress, dynamic_ncols=True) as bar:
+        for start in range(0, m, batch_size):
+            stop = min(m, start + batch_size)
+            own = np.arange(start, stop) if rows is None else rows[start:stop]
+            block = vectors[start:stop] if rows is None else vectors[own]
+            s, j = search(index, block, k=k + 1 + TIE_MARGIN, batch_size=batch_size)
+            s, j = drop_own(*canonical_order(s, j), own)
             sims[start:stop], ids[start:stop] = s[:, :width], j[:, :width]
             bar.update(stop - start)
     return sims, ids

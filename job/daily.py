@@ -25,7 +25,7 @@ from history.tracking import follow, template_wording, without_history
 from history.window import day_rows, window_day
 from job.ingest import Day, NothingToScore
 from job.outputs import SCHEMA_VERSION, conform
-from job.pipeline import Detector, Scored, empty_campaigns, read_day, score_day
+from job.pipeline import Carried, Detector, Scored, empty_campaigns, read_day, score_day
 from job.stage_timer import StageTimer, peak_rss_mb
 from report.page import write_report
 from scoring.verdicts import render_templates
@@ -105,7 +105,12 @@ def _score_and_write(folder: OutputFolder, source: InputOptions, detector: Detec
         when = day_of(own.row_time)
         earlier = store.window(when, days=history.window_days) if store is not None else []
         day, active = window_day(own, store, earlier) if store is not None else (own, None)
-        scored = score_day(day, detector, timer=timer, progress=progress)
+        # The window's earlier days were searched and placed before: only today's prompts are searched,
+        # in the index an earlier day trained, and only topic texts not seen before are embedded.
+        carried = None if store is None else Carried(
+            searched=store.searched(earlier, day.digests, leave_out=np.searchsorted(day.digests, own.digests)),
+            placed=store.placed_texts(earlier), trained=store.trained(earlier))
+        scored = score_day(day, detector, timer=timer, progress=progress, carried=carried)
     except NothingToScore as empty:
         rejected.commit()
         problem = nothing_to_score(shown, empty.day, rejected, folder.target)
@@ -149,8 +154,11 @@ def _score_and_write(folder: OutputFolder, source: InputOptions, detector: Detec
                        started=started, warnings=warnings)
     summary = {"schema_version": SCHEMA_VERSION, "day": when, **summary}
     if store is not None:
+        searched, trained = scored.structure.searched
         summary["history"] = {"dir": str(store.root), "window_days": history.window_days,
-                              "days_in_window": [*earlier, when]}
+                              "days_in_window": [*earlier, when], "prompts_in_window": int(len(day.digests)),
+                              "prompts_searched": int(len(searched.rows)),
+                              "index_trained": trained is not carried.trained}
     with timer("report"):
         write_report(stage / "report.html", day=day, scored=scored, summary=summary, threshold=detector.threshold)
     if store is not None:
@@ -159,12 +167,21 @@ def _score_and_write(folder: OutputFolder, source: InputOptions, detector: Detec
         with timer("history_write"):
             store.write_day(when, digests=own.digests, vectors=own.vectors, tokens=own.tokens, rows=day_rows(own),
                             tables={"accounts": accounts, "campaigns": campaigns, "members": members,
-                                    "wording": wording})
+                                    "wording": wording}, searched=_searched(day, scored), trained=trained,
+                            placed=(carried.placed.placement, *carried.placed.used()))
             summary["history"]["dropped"] = store.retain(when, days=history.retention_days)
     summary["stage_seconds"] = timer.seconds
     write_json(summary, stage / "summary.json")
     folder.publish()
     return summary
+
+
+def _searched(day: Day, scored: Scored) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the run's search found, by digest, as the store keeps it."""
+    found = scored.structure.searched[0]
+    ids = found.ids
+    near = np.where(ids >= 0, day.digests[np.maximum(ids, 0)], np.uint64(0))
+    return day.digests[found.rows], near, np.where(ids >= 0, found.sims, -np.inf).astype(np.float32)
 
 
 def todays_tables(day: Day, scored: Scored, active: np.ndarray | None) -> tuple[pd.DataFrame, pd.DataFrame,

@@ -18,12 +18,13 @@ import pandas as pd
 
 from embedder import Embedder
 from engine import Engine, LocalEngine
-from index.neighbours import exact_knn, recall_at_k, resolve_factory, trainable_factory
+from index.lists import DEPTH, Lists, merge_lists
+from index.neighbours import Trained, exact_knn, recall_at_k, resolve_factory, trainable_factory, trained_index
 from index.options import IndexOptions
 from job.campaigns import AccountStage, campaigns_frame, link_accounts, membership, pool_campaigns
 from job.ingest import Day, NothingToScore
 from job.stage_timer import StageTimer
-from job.topic_cells import TopicVectors, day_reference
+from job.topic_cells import PlacedTexts, TopicVectors, day_reference
 from scoring.campaign_verdicts import CampaignEvidence, apply_campaigns, may_flag, pool_flagged
 from scoring.features import Features, Traffic, account_features, campaign_values, vocabulary_richness
 from scoring.model import ScoringModel
@@ -140,6 +141,24 @@ def read_day(source: InputOptions, detector: Detector, *, reject: Callable[[Reje
 
 
 @dataclass(frozen=True)
+class Carried:
+    """What the earlier days of a history window carry into its scoring, so that their work is not
+    done again.
+
+    Attributes:
+        searched: the earlier days' searches (each prompt's latest; its window ids): only the
+            other prompts are searched, and the window's lists are made from both (:mod:`index.lists`).
+        placed: the topic texts already placed; added to as the window is placed.
+        trained: the empty index an earlier day trained for its window, used again while it
+            serves (:meth:`index.neighbours.Trained.serves`).
+    """
+
+    searched: Lists = field(default_factory=Lists.none)
+    placed: PlacedTexts = field(default_factory=PlacedTexts)
+    trained: Trained | None = None
+
+
+@dataclass(frozen=True)
 class Structure:
     """What the day's expensive stages found, before anything is scored.
 
@@ -151,6 +170,8 @@ class Structure:
         groups: the accounts' template groups.
         topics: how nodes become topic vectors.
         index_factory, index_recall: the day's index and its sampled recall.
+        searched: in a history window, the prompts searched this run and what was found, and the
+            index trained for it: what the next day's :class:`Carried` is made from.
     """
 
     nodes: Nodes
@@ -161,10 +182,13 @@ class Structure:
     topics: TopicVectors
     index_factory: str
     index_recall: dict | None
+    searched: tuple[Lists, Trained] | None = None
 
 
-def find_structure(day: Day, detector: Detector, *, timer: StageTimer, progress: bool = False) -> Structure:
-    """The day's neighbours, reach and templates (see the scoring package for each).
+def find_structure(day: Day, detector: Detector, *, timer: StageTimer, progress: bool = False,
+                   carried: Carried | None = None) -> Structure:
+    """The day's neighbours, reach and templates (see the scoring package for each); ``carried``:
+    what a history window's earlier days found.
 
     Raises:
         job.ingest.NothingToScore: fewer than 2 distinct valid prompts.
@@ -176,9 +200,9 @@ def find_structure(day: Day, detector: Detector, *, timer: StageTimer, progress:
     nodes = Nodes.of_rows(day.row_account, day.row_uid, n_owners=len(day.accounts), n_uids=n_uids)
     # Neighbours across all accounts, and each prompt's reach.
     with timer("index"):
-        factory, reach, nn_ids, recall = _neighbours(day, nodes, index=index, engine=detector.engine,
-                                                     duplicate_similarity=models.duplicate_similarity,
-                                                     seed=scoring.seed, progress=progress)
+        factory, reach, nn_ids, recall, searched = _neighbours(
+            day, nodes, index=index, engine=detector.engine, duplicate_similarity=models.duplicate_similarity,
+            seed=scoring.seed, progress=progress, carried=carried)
     # Templates within each account.
     with timer("templates"):
         popular = reach >= scoring.templates.popular_accounts
@@ -187,14 +211,17 @@ def find_structure(day: Day, detector: Detector, *, timer: StageTimer, progress:
         groups = mine_templates(day.tokens, day.vectors, nodes, popular=np.zeros(n_uids, dtype=bool),
                                 rules=scoring.templates, index=index)
     topics = TopicVectors(day=day, embedder=models.topic or models.main, separate=models.topic is not None,
-                          options=scoring.topics)
+                          options=scoring.topics, placed=carried.placed if carried is not None else PlacedTexts())
     return Structure(nodes=nodes, neighbour_ids=nn_ids, reach=reach, popular=popular, groups=groups, topics=topics,
-                     index_factory=factory, index_recall=recall)
+                     index_factory=factory, index_recall=recall, searched=searched)
 
 
-def score_day(day: Day, detector: Detector, *, timer: StageTimer, progress: bool = False) -> Scored:
-    """Score every account of an ingested day, and every campaign of them."""
-    return score_structure(day, find_structure(day, detector, timer=timer, progress=progress), detector, timer=timer)
+def score_day(day: Day, detector: Detector, *, timer: StageTimer, progress: bool = False,
+              carried: Carried | None = None) -> Scored:
+    """Score every account of an ingested day, and every campaign of them (``carried``: what a
+    history window's earlier days found)."""
+    found = find_structure(day, detector, timer=timer, progress=progress, carried=carried)
+    return score_structure(day, found, detector, timer=timer)
 
 
 def score_structure(day: Day, found: Structure, detector: Detector, *, timer: StageTimer) -> Scored:
@@ -268,9 +295,10 @@ def _seen(day: Day) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _neighbours(day: Day, nodes: Nodes, *, index: IndexOptions, engine: Engine, duplicate_similarity: float,
-                seed: int, progress: bool = False) -> tuple[str, np.ndarray, np.ndarray, dict | None]:
+                seed: int, progress: bool = False, carried: Carried | None = None):
     """The index factory used, each prompt's reach across all accounts, the day's neighbour ids
-    (int32), and the index's recall on a sample when ``index.recall_sample`` asks for it."""
+    (int32), the index's recall on a sample when ``index.recall_sample`` asks for it, and (in a
+    history window) what this run searched and the index trained for it."""
     n_uids = len(day.vectors)
     factory = resolve_factory(index, n_uids, dim=day.vectors.shape[1])
     trainable = trainable_factory(index, factory, n_uids, dim=day.vectors.shape[1])
@@ -280,12 +308,26 @@ def _neighbours(day: Day, nodes: Nodes, *, index: IndexOptions, engine: Engine, 
         factory = trainable
         index = dataclasses.replace(index, factory=factory)
     # The index is the largest thing a big day holds; the engine drops it once searched.
-    nn_sims, nn_ids = engine.self_knn(day.vectors, options=index, k=min(index.k, n_uids - 1), progress=progress)
+    k = min(index.k, n_uids - 1)
+    searched = None
+    if carried is None:
+        nn_sims, nn_ids = engine.self_knn(day.vectors, options=index, k=k, progress=progress)
+    else:
+        trained = carried.trained
+        if trained is None or not trained.serves(factory):
+            trained = Trained(factory, trained_index(day.vectors, options=index))
+        factory, known = trained.factory, carried.searched
+        queries = np.setdiff1d(np.arange(n_uids), known.rows)
+        sims, ids = engine.self_knn(day.vectors, options=index, k=min(DEPTH * k, n_uids - 1), progress=progress,
+                                    queries=queries, trained=trained.index)
+        searched = (Lists(rows=queries, ids=ids, sims=sims), trained)
+        nn_sims, nn_ids = merge_lists(n_uids, [known, searched[0]], k=k) if len(known.rows) else \
+            (sims[:, :k], ids[:, :k])
     # int32 ids (half the memory; every uid fits) are kept through the campaign stage.
     nn_ids = nn_ids.astype(np.int32)
     recall = _sampled_recall(day.vectors, nn_ids, size=index.recall_sample, seed=seed) if factory != "Flat" else None
     reach = prompt_reach(nodes, nn_ids, nn_sims, min_similarity=duplicate_similarity)
-    return factory, reach, nn_ids, recall
+    return factory, reach, nn_ids, recall, searched
 
 
 def _sampled_recall(vectors, nn_ids: np.ndarray, *, size: int, seed: int) -> dict | None:

@@ -2,12 +2,16 @@
 
 Topic vectors are made a batch at a time and never held for the whole day. The
 campaign stage places its pooled prompts through the same :class:`TopicVectors`,
-since a campaign's template wording only shows in the pool.
+since a campaign's template wording only shows in the pool. A topic text is embedded
+once: :class:`PlacedTexts` remembers the cell of every text placed, for the pool's
+nodes whose text is their account's, and for the earlier days of a history window.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,6 +21,64 @@ from scoring.nodes import Nodes
 from scoring.options import TopicOptions
 from scoring.reference import PROBE_WORDS, Reference, fit_reference
 from scoring.topic_text import TopicWords
+
+
+def placement(reference: Reference, embedder: Embedder) -> str:
+    """What a text's cell depends on besides the text: the reference and the embedder of topic words."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.ascontiguousarray(reference.fine, dtype=np.float32).tobytes())
+    digest.update(np.ascontiguousarray(reference.coarse, dtype=np.float32).tobytes())
+    identity = {k: v for k, v in embedder.identity.items() if k != "versions"}
+    digest.update(json.dumps(identity, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+class PlacedTexts:
+    """The cell of each topic text already placed, by its key (:meth:`scoring.topic_text.TopicWords.keys`).
+
+    Valid for one :func:`placement`; :meth:`used` gives what this run placed or looked up, which is
+    what a history day keeps for the next.
+    """
+
+    def __init__(self, placement_key: str = "", keys: np.ndarray | None = None, cells: np.ndarray | None = None):
+        self.reset(placement_key, keys, cells)
+
+    def reset(self, placement_key: str, keys: np.ndarray | None = None, cells: np.ndarray | None = None) -> None:
+        """Forget every text and hold ``keys`` -> ``cells`` for ``placement_key``."""
+        self.placement = placement_key
+        keys = np.zeros(0, dtype=np.uint64) if keys is None else np.asarray(keys, dtype=np.uint64)
+        cells = np.zeros(0, dtype=np.int32) if cells is None else np.asarray(cells, dtype=np.int32)
+        order = np.argsort(keys, kind="stable")
+        keys, cells = keys[order], cells[order]
+        first = np.concatenate([[True], keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=bool)
+        self._keys, self._cells = keys[first], cells[first]
+        self._used = np.zeros(len(self._keys), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The cell of each key, -1 where the text was never placed (found keys count as used)."""
+        at = np.minimum(np.searchsorted(self._keys, keys), max(len(self._keys) - 1, 0))
+        found = self._keys[at] == keys if len(self._keys) else np.zeros(len(keys), dtype=bool)
+        self._used[at[found]] = True
+        return np.where(found, self._cells[at] if len(self._keys) else -1, -1).astype(np.int32)
+
+    def add(self, keys: np.ndarray, cells: np.ndarray) -> None:
+        """Remember newly placed texts (keys not yet known)."""
+        if not len(keys):
+            return
+        keys = np.concatenate([self._keys, np.asarray(keys, dtype=np.uint64)])
+        cells = np.concatenate([self._cells, np.asarray(cells, dtype=np.int32)])
+        used = np.concatenate([self._used, np.ones(len(keys) - len(self._used), dtype=bool)])
+        order = np.argsort(keys, kind="stable")
+        keys, cells, used = keys[order], cells[order], used[order]
+        first = np.concatenate([[True], keys[1:] != keys[:-1]])
+        self._keys, self._cells, self._used = keys[first], cells[first], used[first]
+
+    def used(self) -> tuple[np.ndarray, np.ndarray]:
+        """The keys and cells placed or looked up since this was made."""
+        return self._keys[self._used], self._cells[self._used]
 
 
 @dataclass(frozen=True)
@@ -30,12 +92,14 @@ class TopicVectors:
             by it (from its topic text, or its stored tokens when no word is left out); otherwise
             unchanged nodes reuse the day's vectors.
         options: which words are topic words.
+        placed: the texts already placed (used by :meth:`cells` when it is for the same placement).
     """
 
     day: Day
     embedder: Embedder
     separate: bool
     options: TopicOptions
+    placed: PlacedTexts = field(default_factory=PlacedTexts)
 
     def of(self, nodes: Nodes, group: np.ndarray):
         """A function from positions in ``nodes`` to their topic vectors (``group``: each node's template group)."""
@@ -57,12 +121,38 @@ class TopicVectors:
         return vectors_of
 
     def cells(self, nodes: Nodes, group: np.ndarray, reference: Reference, batch: int = 65_536) -> np.ndarray:
-        """The fine cell of every node in the reference topic space, a batch of nodes at a time."""
-        vectors_of = self.of(nodes, group)
+        """The fine cell of every node in the reference topic space, a batch of nodes at a time.
+
+        A node's topic text is rendered and embedded only when no earlier text with the same words
+        was placed (:attr:`placed`); a node that keeps all its words keeps its prompt's vector.
+        """
         cells = np.empty(len(nodes), dtype=np.int32)
+        if self.separate or not self.options.topic_words_only:
+            vectors_of = self.of(nodes, group)
+            for start in range(0, len(nodes), batch):
+                part = np.arange(start, min(len(nodes), start + batch))
+                cells[part] = reference.place(vectors_of(part))
+            return cells
+        key = placement(reference, self.embedder)
+        if self.placed.placement != key:
+            self.placed.reset(key)  # texts placed in another topic space tell nothing here
+        words = TopicWords(self.day.tokens, group, nodes.uid, options=self.options)
         for start in range(0, len(nodes), batch):
             part = np.arange(start, min(len(nodes), start + batch))
-            cells[part] = reference.place(vectors_of(part))
+            changed, keys = words.keys(part)
+            known = self.placed.find(keys)
+            new = np.flatnonzero(known < 0)
+            # Keys repeat within a batch too: each new text is embedded once.
+            fresh, first, back = np.unique(keys[new], return_index=True, return_inverse=True)
+            if len(new):
+                texts = words.texts(part[changed[new[first]]])
+                placed_new = reference.place(self.embedder.encode([texts[i] for i in range(len(first))]))
+                self.placed.add(fresh, placed_new)
+                known[new] = placed_new[back.ravel()]
+            plain = np.ones(len(part), dtype=bool)
+            plain[changed] = False
+            cells[part[changed]] = known
+            cells[part[plain]] = reference.place(self.day.vectors[nodes.uid[part[plain]]])
         return cells
 
 

@@ -18,6 +18,8 @@ as they are.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -60,6 +62,7 @@ class TopicWords:
         self._generic = generic_words(store)
         self._vocab = max(1, len(self._generic))
         self._recurring = self._recurring_keys(share=share, min_count=min_count)
+        self._hashes: np.ndarray | None = None  # per token id, a hash of its word (for keys)
         n = len(self._node_uid)
         self._changed = np.zeros(n, dtype=bool)
         for lo in range(0, n, batch):
@@ -82,6 +85,34 @@ class TopicWords:
                 if len(kept):
                     out[int(lo + i)] = self._store.render(kept.tolist())
         return out
+
+    def keys(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions in ``nodes`` that :meth:`texts` gives a text, and a 64-bit key of each one's text.
+
+        The key is a hash of the text's words in order, so equal keys mean equal texts (up to a
+        2⁻⁶⁴ chance) on any day and in any run, whatever the token ids: a text placed once need not
+        be rendered or embedded again.
+        """
+        nodes = np.asarray(nodes, dtype=np.int64)
+        changed = np.flatnonzero(self._changed[nodes])
+        tokens, bounds, drop = self._drop_mask(nodes[changed])
+        node = np.repeat(np.arange(len(changed)), np.diff(bounds))[~drop]
+        tokens = tokens[~drop]
+        n_kept = np.bincount(node, minlength=len(changed))
+        has = n_kept > 0
+        starts = np.concatenate([[0], np.cumsum(n_kept)[:-1]]).astype(np.int64)
+        position = np.arange(len(tokens)) - starts[node]
+        powers = np.cumprod(np.full(int(position.max(initial=0)) + 1, _HASH_BASE, dtype=np.uint64))
+        terms = self._word_hashes()[tokens] * powers[position]
+        keys = np.add.reduceat(terms, starts[has]) if len(terms) else np.zeros(0, dtype=np.uint64)
+        return changed[has], _mix(keys ^ n_kept[has].astype(np.uint64))
+
+    def _word_hashes(self) -> np.ndarray:
+        if self._hashes is None:
+            self._hashes = np.fromiter(
+                (int.from_bytes(hashlib.blake2b(w.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+                 for w in self._store.words()), dtype=np.uint64)
+        return self._hashes
 
     def _drop_mask(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The nodes' tokens laid out node after node, their bounds, and which tokens are dropped."""
@@ -121,6 +152,17 @@ class TopicWords:
         keys, df = keys[starts], np.add.reduceat(counts, starts)
         tok = keys % self._vocab
         return keys[(df >= needed[keys // self._vocab]) & (tok != GAP)]
+
+
+_HASH_BASE = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit moves every output bit."""
+    x = np.asarray(x, dtype=np.uint64)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 def topic_texts(store: TokenStore, node_group: np.ndarray, node_uid: np.ndarray, *,

@@ -72,6 +72,14 @@ def test_sharded_self_join_finds_what_one_index_finds(ray_engine, traffic_file, 
     same = ids == want_ids
     assert same.mean() > 0.99
     assert np.allclose(sims[~same], want_sims[~same], atol=1e-6)
+    # A history window searches only its new prompts, in an index trained before.
+    from index.neighbours import trained_index
+
+    trained = trained_index(day.vectors, options=options)
+    some = np.arange(0, len(day.vectors), 3)
+    sims, ids = ray_engine.self_knn(day.vectors, options=options, k=10, progress=False, queries=some, trained=trained)
+    np.testing.assert_allclose(sims, want_sims[some], atol=1e-6)
+    assert (ids == want_ids[some]).mean() > 0.99
 
 
 def run(shipped_overrides: list[str], out) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

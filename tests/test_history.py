@@ -67,9 +67,11 @@ def test_three_days_with_a_window_rank_as_well_as_the_three_in_one_run(detector,
 
     window, one_run, day_alone = ranked(tmp_path / DAYS[-1]), ranked(tmp_path / "whole"), ranked(tmp_path / "alone")
     assert window >= one_run - 0.02, (window, one_run, day_alone)
-    a, b = (pd.read_parquet(tmp_path / name / "accounts.parquet").set_index("account_id")["score"]
+    a, b = (pd.read_parquet(tmp_path / name / "accounts.parquet").set_index("account_id")["flagged"]
             for name in (DAYS[-1], "whole"))
-    assert np.abs(a - b.reindex(a.index)).max() < 0.01  # the window is the three days read in one run
+    assert a.equals(b.reindex(a.index)), "the window flags what the three days in one run flag"
+    assert summaries[-1]["history"]["prompts_searched"] < summaries[-1]["history"]["prompts_in_window"]
+    assert not summaries[-1]["history"]["index_trained"]
 
     # The fleet's campaign keeps its id from day to day, and says since when.
     fleet = [pd.read_parquet(tmp_path / day / "accounts.parquet").query("account_id == 'fleet-01'")["campaign_id"].item()
@@ -99,6 +101,65 @@ def test_a_fleet_that_replaces_its_accounts_is_linked_to_its_earlier_self(detect
     assert now != before and row["status"] == "new" and row["linked_to"] == before
     alerts = pd.read_csv(tmp_path / "d2" / "alerts.csv", keep_default_na=False).set_index("campaign_id")
     assert alerts.loc[now, "linked_to"] == before and alerts.loc[before, "status"] == "ended"
+
+
+class _Counting:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, embedder):
+        self.embedder, self.texts = embedder, 0
+
+    @property
+    def identity(self):
+        return self.embedder.identity
+
+    def encode(self, texts):
+        self.texts += len(texts)
+        return self.embedder.encode(texts)
+
+
+def test_topic_texts_placed_on_an_earlier_day_are_not_embedded_again(detector, three_days, tmp_path):
+    from job.pipeline import find_structure, read_day
+    from job.stage_timer import StageTimer
+    from job.topic_cells import PlacedTexts
+
+    paths, _, _ = three_days
+    day = read_day(InputOptions(path=str(paths[0])), detector, reject=lambda row: None, timer=StageTimer(),
+                   progress=False)
+    found = find_structure(day, detector, timer=StageTimer())
+    nodes, family, reference = found.nodes, found.groups.family, detector.model.reference
+    counting = _Counting(detector.models.main)
+    topics = dataclasses.replace(found.topics, embedder=counting)
+    cells = topics.cells(nodes, family, reference)
+    # Each distinct topic text once, and the cells of embedding every node's text as it comes.
+    assert 0 < counting.texts < len(nodes)
+    assert np.array_equal(cells, reference.place(topics.of(nodes, family)(np.arange(len(nodes)))))
+    placement, keys, known = topics.placed.placement, *topics.placed.used()
+    later = dataclasses.replace(topics, placed=PlacedTexts(placement, keys, known))
+    counting.texts = 0
+    assert np.array_equal(later.cells(nodes, family, reference), cells) and counting.texts == 0
+    other = dataclasses.replace(topics, placed=PlacedTexts("another topic space", keys, known + 1))
+    assert np.array_equal(other.cells(nodes, family, reference), cells) and counting.texts > 0
+
+
+def test_each_prompts_latest_stored_search_is_carried_into_the_window(tmp_path):
+    from history.store import HistoryStore
+    from scoring.tokens import TokenStore
+
+    store = HistoryStore(tmp_path / "store", identity={"test": 1})
+    window = np.array([10, 20, 30, 40], dtype=np.uint64)  # the window's prompts, by digest
+    searches = {"2026-11-25": ([10, 20], [[20, 50], [10, 50]], 2),  # 50 is no longer in the window
+                "2026-11-26": ([20, 30], [[30, 10, 40], [20, 40, 10]], 3)}  # searched deeper
+    rows = pd.DataFrame({"account_id": ["a"], "timestamp": [0.0], "digest": [10]})
+    for day, (digests, found, width) in searches.items():
+        digests = np.array(digests, dtype=np.uint64)
+        sims = np.linspace(0.9, 0.5, width * 2, dtype=np.float32).reshape(2, width)
+        store.write_day(day, digests=digests, vectors=np.zeros((2, 4), np.float32), tokens=TokenStore(), rows=rows,
+                        tables={}, searched=(digests, np.array(found, dtype=np.uint64), sims))
+    known = store.searched(sorted(searches), window, leave_out=np.array([3]))
+    lists = dict(zip(known.rows.tolist(), known.ids.tolist()))
+    assert lists == {1: [2, 0, 3], 2: [1, 3, 0], 0: [1, -1, -1]}, "20 from its latest day; 50 gone; 40 left out"
+    store.close()
 
 
 def test_retention_drops_whole_days(detector, three_days, tmp_path):
@@ -138,6 +199,8 @@ def _store_state(root: Path) -> dict:
     for day in sorted(p for p in (root / "days").iterdir() if not p.name.startswith(".")):  # a killed run's staging
         with np.load(day / "prompts.npz") as data:
             state[day.name] = {k: data[k].tobytes() for k in data.files}
+        with np.load(day / "placed.npz") as data:
+            state[day.name].update({f"placed.{k}": data[k].tobytes() for k in data.files})
         for table in ("rows", "accounts", "campaigns", "members", "wording"):
             state[day.name][table] = pd.read_parquet(day / f"{table}.parquet").to_json()
     return state

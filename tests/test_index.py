@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from index.neighbours import build_index, load_index, recall_at_k, resolve_factory, save_index, self_knn
+from index.lists import DEPTH, Lists, merge_lists
+from index.neighbours import Trained, build_index, load_index, recall_at_k, resolve_factory, save_index, self_knn
 from index.options import IndexOptions
 from index.within_groups import knn_within_groups
 
@@ -60,6 +61,41 @@ def test_more_probes_recall_more(vectors, exact):
     low = recall(1)
     high = recall(16)
     assert high > low
+
+
+def test_searching_some_prompts_gives_their_rows_of_the_whole_search(vectors, exact):
+    index = build_index(vectors, options=IndexOptions(factory="Flat"))
+    some = np.sort(np.random.default_rng(3).choice(len(vectors), 500, replace=False))
+    sims, ids = self_knn(index, vectors, k=10, queries=some)
+    assert np.array_equal(ids, exact[1][some]) and np.allclose(sims, exact[0][some])
+
+
+def test_a_windows_lists_made_from_each_days_search_find_what_one_search_finds(vectors, exact):
+    # Three days in a row; each searches its own prompts among itself and the days before (as a
+    # history window does), and the window's lists are made from the three searches.
+    n = len(vectors)
+    day = np.arange(n) * 3 // n
+    searches = []
+    for d in range(3):
+        seen = np.flatnonzero(day <= d)
+        rows = np.flatnonzero(day == d)
+        sims, ids = self_knn(build_index(vectors[seen], options=IndexOptions(factory="Flat")), vectors[seen],
+                             k=DEPTH * 10, queries=np.searchsorted(seen, rows))
+        searches.append(Lists(rows=rows, ids=np.where(ids >= 0, seen[ids], -1), sims=sims))
+    sims, ids = merge_lists(n, searches, k=10)
+    last = day == 2
+    assert np.array_equal(ids[last], exact[1][last]), "the last day searched the whole window"
+    assert recall_at_k(ids, exact[1]) > 0.9
+    assert not (ids == np.arange(n)[:, None]).any()
+    assert all(len(set(row)) == len(row) for row in ids.tolist())
+    assert (np.diff(sims, axis=1) <= 0).all(), "best first"
+
+
+def test_a_trained_index_serves_a_window_of_about_its_size():
+    trained = Trained("IVF400,SQ8", index=None)
+    assert trained.serves("IVF400,SQ8") and trained.serves("IVF700,SQ8") and trained.serves("IVF200,SQ8")
+    assert not trained.serves("IVF900,SQ8") and not trained.serves("IVF400,PQ32x4fs") and not trained.serves("Flat")
+    assert Trained("Flat", index=None).serves("Flat")
 
 
 def test_invalid_factory_is_refused_with_the_key_named(vectors):

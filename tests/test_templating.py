@@ -245,6 +245,32 @@ def test_topic_text_keeps_the_slot_fillers_and_drops_template_and_request_words(
     assert texts[4] == "volcanoes erupt", "outside a template only function and request words go"
 
 
+def test_topic_text_keys_are_equal_exactly_when_the_texts_are_whatever_the_token_ids():
+    from scoring.topic_text import TopicWords
+
+    prompts = [f"Write a short story about {x} in the style of Hemingway." for x in
+               ("dragons", "tax law", "black holes", "dragons", "law tax")] + ["Please explain how volcanoes erupt",
+                                                                               "how do volcanoes erupt?"]
+    group = np.array([7, 7, 7, 7, 7, -1, -1])
+    options = TopicOptions(template_word_share=0.5, template_word_min_count=3)
+    found = []
+    for order in (range(len(prompts)), reversed(range(len(prompts)))):  # other token ids for the same words
+        store = TokenStore()
+        uid = {i: store.add(prompts[i]) for i in order}
+        words = TopicWords(store, group, np.array([uid[i] for i in range(len(prompts))]), options=options)
+        texts = words.texts(np.arange(len(prompts)))
+        positions, keys = words.keys(np.arange(len(prompts)))
+        assert sorted(texts) == positions.tolist()
+        found.append(dict(zip(positions.tolist(), keys.tolist())))
+        by_text = {}
+        for i, key in found[-1].items():
+            by_text.setdefault(texts[i], set()).add(key)
+        assert all(len(k) == 1 for k in by_text.values()) and len(set.union(*by_text.values())) == len(by_text)
+    assert found[0] == found[1]
+    assert found[0][0] == found[0][3] != found[0][1] != found[0][4], "same words, same key; order matters"
+    assert found[0][5] == found[0][6], "a text is its words, wherever they came from"
+
+
 def test_slot_vocabulary_is_the_same_a_batch_of_groups_at_a_time():
     from scoring.templating.evidence import _slot_vocabulary
 

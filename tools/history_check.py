@@ -5,8 +5,9 @@
 Each account's rows are dealt out over ``--days`` consecutive days, in order, and the days are
 scored one after another with ``history.window_days`` = ``--days``. Printed, as JSON: the ranking
 (AUROC, TPR at 1% benign FPR) of the last day scored with its window, of the whole day in one run
-and of the last day alone; the wall seconds of each; and how many of the last day's flagged
-campaigns kept their id from the day before. ``labels`` needs ``account_id`` and ``label``
+and of the last day alone; the wall seconds of each; how many of the last day's flagged
+campaigns kept their id from the day before; and, for the last day's accounts, how many verdicts
+and how far scores differ between the window and the whole day in one run. ``labels`` needs ``account_id`` and ``label``
 (``harvester`` or not), as ``scripts/evaluate.py`` writes them.
 """
 
@@ -19,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evaluation.metrics import auroc, tpr_at_fpr
@@ -82,6 +84,17 @@ def main(argv: list[str] | None = None) -> int:
               "last_day_alone": ranking(alone), "seconds_with_window": [round(s, 1) for _, s in windowed],
               "seconds_last_day_alone": round(alone_seconds, 1), "seconds_whole": round(whole_seconds, 1)}
     result["window_cost_ratio"] = round(windowed[-1][1] / alone_seconds, 2)
+    same = windowed[-1][0].set_index("account_id")
+    one_run = whole.set_index("account_id").reindex(same.index)
+    harvester = same.index.map(truth).fillna(False).to_numpy(bool)
+
+    def count(flags: np.ndarray) -> dict:
+        return {"harvesters": int((flags & harvester).sum()), "others": int((flags & ~harvester).sum())}
+
+    here, there = same["flagged"].to_numpy(bool), one_run["flagged"].to_numpy(bool)
+    result["against_whole_in_one_run"] = {
+        "flagged_only_with_the_window": count(here & ~there), "flagged_only_in_one_run": count(there & ~here),
+        "largest_score_change": round(float((same["score"] - one_run["score"]).abs().max()), 4)}
     if now is not None:
         flagged = now[now["flagged"]]
         result["flagged_campaigns_kept_from_the_day_before"] = \
