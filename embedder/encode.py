@@ -64,6 +64,11 @@ class Embedder:
             self._identity = model_identity(self.name, self.model)
         return self._identity
 
+    def word_pieces(self, words: list[str]) -> "WordPieces | None":
+        """The model's tokens of each of ``words`` (:class:`WordPieces`), for a static model; None for
+        a transformer, whose vector of a text is not a bag of its words' tokens."""
+        return WordPieces(self, words) if _is_static(self.model) and len(list(self.model)) == 1 else None
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts`.
 
@@ -100,6 +105,48 @@ class Embedder:
             )
             out[rows] = vectors
         return _unit_rows(out)
+
+
+class WordPieces:
+    """A static model's own tokens for a vocabulary of words, so that texts made of those words are
+    embedded without being written out and tokenised again (the topic texts: a prompt's words less
+    its template wording).
+
+    The model's tokeniser splits at spaces and punctuation before it looks inside a word, so a text
+    tokenises as its words one by one, and its vector is the model's bag of their tokens: the same
+    vector as :meth:`Embedder.encode` of the text, bit for bit, up to the tokeniser's length limit.
+    """
+
+    def __init__(self, embedder: "Embedder", words: list[str]) -> None:
+        static = embedder.model[0]
+        self._bag = static.embedding
+        truncation = static.tokenizer.truncation
+        self.max_tokens = int(truncation["max_length"]) if truncation else None
+        pieces = static.tokenizer.encode_batch(words, add_special_tokens=False)
+        self.lengths = np.fromiter((len(p.ids) for p in pieces), dtype=np.int64, count=len(pieces))
+        self.starts = np.cumsum(self.lengths) - self.lengths
+        self.ids = np.fromiter((i for p in pieces for i in p.ids), dtype=np.int64, count=int(self.lengths.sum()))
+
+    def vectors(self, words: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """Unit vectors of texts given as word ids (``words``, text after text; ``bounds``, the
+        offsets of each text's first word and one past its last); all-zero where a text has no token."""
+        import torch
+
+        from scoring.arrays import ranges
+
+        per_word = self.lengths[words]
+        tokens = self.ids[ranges(self.starts[words], per_word)]
+        text = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+        counts = np.bincount(text, weights=per_word, minlength=len(bounds) - 1).astype(np.int64)
+        first = np.cumsum(counts) - counts
+        if self.max_tokens is not None:  # the tokeniser keeps a text's first max_tokens tokens
+            position = np.arange(len(tokens)) - np.repeat(first, counts)
+            tokens = tokens[position < self.max_tokens]
+            counts = np.minimum(counts, self.max_tokens)
+            first = np.cumsum(counts) - counts
+        with torch.inference_mode():
+            bags = self._bag(torch.from_numpy(tokens), torch.from_numpy(first))  # an empty bag is all zeros
+        return _unit_rows(bags.float().numpy().copy())
 
 
 def default_batch_size(model: Any) -> int:

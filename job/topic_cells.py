@@ -18,6 +18,7 @@ import numpy as np
 from embedder import Embedder
 from job.ingest import Day
 from scoring.nodes import Nodes
+from scoring.arrays import ranges
 from scoring.options import TopicOptions
 from scoring.reference import PROBE_WORDS, Reference, fit_reference
 from scoring.topic_text import TopicWords
@@ -123,8 +124,10 @@ class TopicVectors:
     def cells(self, nodes: Nodes, group: np.ndarray, reference: Reference, batch: int = 65_536) -> np.ndarray:
         """The fine cell of every node in the reference topic space, a batch of nodes at a time.
 
-        A node's topic text is rendered and embedded only when no earlier text with the same words
-        was placed (:attr:`placed`); a node that keeps all its words keeps its prompt's vector.
+        A node's topic text is embedded only when no earlier text with the same words was placed
+        (:attr:`placed`), and a static model embeds it from its words' own tokens, without writing
+        it out (:class:`embedder.encode.WordPieces`). A node that keeps all its words keeps its
+        prompt's vector.
         """
         cells = np.empty(len(nodes), dtype=np.int32)
         if self.separate or not self.options.topic_words_only:
@@ -137,16 +140,24 @@ class TopicVectors:
         if self.placed.placement != key:
             self.placed.reset(key)  # texts placed in another topic space tell nothing here
         words = TopicWords(self.day.tokens, group, nodes.uid, options=self.options)
+        pieces = self.embedder.word_pieces(self.day.tokens.words())
         for start in range(0, len(nodes), batch):
             part = np.arange(start, min(len(nodes), start + batch))
-            changed, keys = words.keys(part)
+            changed, keys, tokens, bounds = words.keys(part)
             known = self.placed.find(keys)
             new = np.flatnonzero(known < 0)
             # Keys repeat within a batch too: each new text is embedded once.
             fresh, first, back = np.unique(keys[new], return_index=True, return_inverse=True)
             if len(new):
-                texts = words.texts(part[changed[new[first]]])
-                placed_new = reference.place(self.embedder.encode([texts[i] for i in range(len(first))]))
+                texts = new[first]
+                if pieces is not None:  # its words' own tokens: the vectors encode() gives, without the texts
+                    lengths = np.diff(bounds)[texts]
+                    vectors = pieces.vectors(tokens[ranges(bounds[texts], lengths)],
+                                             np.concatenate([[0], np.cumsum(lengths)]))
+                else:
+                    rendered = words.texts(part[changed[texts]])
+                    vectors = self.embedder.encode([rendered[i] for i in range(len(texts))])
+                placed_new = reference.place(vectors)
                 self.placed.add(fresh, placed_new)
                 known[new] = placed_new[back.ravel()]
             plain = np.ones(len(part), dtype=bool)

@@ -86,26 +86,32 @@ class TopicWords:
                     out[int(lo + i)] = self._store.render(kept.tolist())
         return out
 
-    def keys(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The positions in ``nodes`` that :meth:`texts` gives a text, and a 64-bit key of each one's text.
-
-        The key is a hash of the text's words in order, so equal keys mean equal texts (up to a
-        2⁻⁶⁴ chance) on any day and in any run, whatever the token ids: a text placed once need not
-        be rendered or embedded again.
-        """
+    def kept(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The positions in ``nodes`` that :meth:`texts` gives a text, and those texts as token ids:
+        ``(positions, tokens, bounds)``, text ``i`` being ``tokens[bounds[i]:bounds[i + 1]]``."""
         nodes = np.asarray(nodes, dtype=np.int64)
         changed = np.flatnonzero(self._changed[nodes])
         tokens, bounds, drop = self._drop_mask(nodes[changed])
         node = np.repeat(np.arange(len(changed)), np.diff(bounds))[~drop]
-        tokens = tokens[~drop]
         n_kept = np.bincount(node, minlength=len(changed))
         has = n_kept > 0
-        starts = np.concatenate([[0], np.cumsum(n_kept)[:-1]]).astype(np.int64)
-        position = np.arange(len(tokens)) - starts[node]
+        return changed[has], tokens[~drop], np.concatenate([[0], np.cumsum(n_kept[has])]).astype(np.int64)
+
+    def keys(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`kept`, and a 64-bit key of each text: ``(positions, keys, tokens, bounds)``.
+
+        The key is a hash of the text's words in order, so equal keys mean equal texts (up to a
+        2⁻⁶⁴ chance) on any day and in any run, whatever the token ids: a text placed once need not
+        be embedded again.
+        """
+        positions, tokens, bounds = self.kept(nodes)
+        n_kept = np.diff(bounds)
+        starts = bounds[:-1]
+        position = np.arange(len(tokens)) - np.repeat(starts, n_kept)
         powers = np.cumprod(np.full(int(position.max(initial=0)) + 1, _HASH_BASE, dtype=np.uint64))
         terms = self._word_hashes()[tokens] * powers[position]
-        keys = np.add.reduceat(terms, starts[has]) if len(terms) else np.zeros(0, dtype=np.uint64)
-        return changed[has], _mix(keys ^ n_kept[has].astype(np.uint64))
+        keys = np.add.reduceat(terms, starts) if len(terms) else np.zeros(0, dtype=np.uint64)
+        return positions, _mix(keys ^ n_kept.astype(np.uint64)), tokens, bounds
 
     def _word_hashes(self) -> np.ndarray:
         if self._hashes is None:

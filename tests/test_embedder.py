@@ -72,6 +72,23 @@ def test_text_without_known_tokens_gives_zero_vector_not_nan(models):
     assert np.linalg.norm(vectors[1]) == pytest.approx(1.0, abs=1e-5)
 
 
+def test_a_static_model_embeds_texts_from_their_words_tokens_as_encode_does(models):
+    from scoring.tokens import TokenStore
+
+    texts = [BREAD, UNRELATED, "naïve café — résumé, 123-456!", "std::vector<int> x = {1, 2};", "ǅ ﬁ ½ 中文",
+             " ".join(f"pneumonoultramicroscopic{k}" for k in range(60))]  # past the tokeniser's 512 tokens
+    store = TokenStore(head=400)
+    uids = np.array([store.add(normalize_text(text)) for text in texts])
+    tokens, bounds = store.take(uids)
+    rendered = [store.render(tokens[bounds[i]:bounds[i + 1]].tolist()) for i in range(len(texts))]
+    embedder = Embedder(models["static"])
+    pieces = embedder.word_pieces(store.words())
+    empty = np.concatenate([bounds, bounds[-1:]])  # and a text of no word
+    vectors = pieces.vectors(tokens, empty)
+    np.testing.assert_array_equal(vectors, embedder.encode(rendered + [""]))
+    assert Embedder(models["minilm"]).word_pieces(store.words()) is None, "a transformer reads a text whole"
+
+
 def test_static_model_is_built_once_then_reused(models, static_cache, monkeypatch):
     built = models_module.static_model_dir(static_cache, 256)
     assert (built / "model.safetensors").is_file()

@@ -104,7 +104,7 @@ def test_a_fleet_that_replaces_its_accounts_is_linked_to_its_earlier_self(detect
 
 
 class _Counting:
-    """The real embedder, counting the texts it is asked to embed."""
+    """The real embedder, counting the texts it is asked to embed (as texts or as words' tokens)."""
 
     def __init__(self, embedder):
         self.embedder, self.texts = embedder, 0
@@ -116,6 +116,16 @@ class _Counting:
     def encode(self, texts):
         self.texts += len(texts)
         return self.embedder.encode(texts)
+
+    def word_pieces(self, words):
+        pieces, counting = self.embedder.word_pieces(words), self
+
+        class Counted:
+            def vectors(self, tokens, bounds):
+                counting.texts += len(bounds) - 1
+                return pieces.vectors(tokens, bounds)
+
+        return Counted() if pieces is not None else None
 
 
 def test_topic_texts_placed_on_an_earlier_day_are_not_embedded_again(detector, three_days, tmp_path):

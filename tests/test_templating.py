@@ -259,7 +259,7 @@ def test_topic_text_keys_are_equal_exactly_when_the_texts_are_whatever_the_token
         uid = {i: store.add(prompts[i]) for i in order}
         words = TopicWords(store, group, np.array([uid[i] for i in range(len(prompts))]), options=options)
         texts = words.texts(np.arange(len(prompts)))
-        positions, keys = words.keys(np.arange(len(prompts)))
+        positions, keys, _, _ = words.keys(np.arange(len(prompts)))
         assert sorted(texts) == positions.tolist()
         found.append(dict(zip(positions.tolist(), keys.tolist())))
         by_text = {}
