@@ -113,8 +113,8 @@ class WordPieces:
     its template wording).
 
     The model's tokeniser splits at spaces and punctuation before it looks inside a word, so a text
-    tokenises as its words one by one, and its vector is the model's bag of their tokens: the same
-    vector as :meth:`Embedder.encode` of the text, bit for bit, up to the tokeniser's length limit.
+    tokenises as its words one by one, and its vector is the model's bag of their tokens, cut where
+    the tokeniser cuts a text: the same vector as :meth:`Embedder.encode` of the text, bit for bit.
     """
 
     def __init__(self, embedder: "Embedder", words: list[str]) -> None:
