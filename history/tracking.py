@@ -15,8 +15,6 @@ campaign of today continues).
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 
@@ -44,18 +42,13 @@ def template_wording(tokens: TokenStore, prompts: dict[str, np.ndarray]) -> pd.D
     """Per campaign (its prompts' ids in ``tokens``), the hashes of the word 3-grams that recur in at least
     :data:`GRAM_PROMPTS` of them: ``campaign_id, gram`` rows. The hashes are of the words, so they
     compare across days whatever each day's token ids."""
-    words = tokens.words()
-    cache: dict[int, int] = {}
+    word_hashes = tokens.word_hashes()
     rows = []
     for campaign, uids in prompts.items():
         flat, offsets = tokens.take(np.asarray(uids, dtype=np.int64))
         if len(flat) < 3:
             continue
-        ids = np.unique(flat)
-        for tid in ids:
-            if int(tid) not in cache:
-                cache[int(tid)] = int.from_bytes(hashlib.blake2b(words[tid].encode(), digest_size=8).digest(), "little")
-        hashed = np.array([cache[int(t)] for t in ids], dtype=np.uint64)[np.searchsorted(ids, flat)]
+        hashed = word_hashes[flat]
         prompt = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
         same = prompt[:-2] == prompt[2:]
         with np.errstate(over="ignore"):

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 DEPTH = 3
 """A day searches its prompts for this many times k neighbours: the deeper, the more earlier
 prompts find the later ones among their nearest (recall@10 of a three-day window of clustered
@@ -78,11 +77,11 @@ def merge_lists(n: int, lists: list[Lists], *, k: int) -> tuple[np.ndarray, np.n
     keep = src != dst
     src, dst, sim = src[keep], dst[keep], sim[keep]
     # Each pair once, at its highest similarity: sorted by pair, so by prompt and then neighbour id.
-    order = np.argsort(src.astype(np.int64) * n + dst, kind="stable")
+    pair = src.astype(np.int64) * n + dst
+    order = np.argsort(pair, kind="stable")
     src, dst, sim = src[order], dst[order], sim[order]
-    del order
-    starts = np.flatnonzero(np.concatenate([[True], (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])])) \
-        if len(src) else np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.diff(pair[order], prepend=-1))  # pairs are >= 0
+    del pair, order
     sim = np.maximum.reduceat(sim, starts) if len(src) else sim
     src, dst = src[starts], dst[starts]
     # Best first within each prompt; equal similarities keep the ascending ids they are in.

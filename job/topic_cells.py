@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from embedder import Embedder
 from job.ingest import Day
 from scoring.nodes import Nodes
-from scoring.arrays import ranges
+from scoring.arrays import ranges, run_starts
 from scoring.options import TopicOptions
 from scoring.reference import PROBE_WORDS, Reference, fit_reference
 from scoring.topic_text import TopicWords
@@ -50,8 +51,7 @@ class PlacedTexts:
         keys = np.zeros(0, dtype=np.uint64) if keys is None else np.asarray(keys, dtype=np.uint64)
         cells = np.zeros(0, dtype=np.int32) if cells is None else np.asarray(cells, dtype=np.int32)
         order = np.argsort(keys, kind="stable")
-        keys, cells = keys[order], cells[order]
-        first = np.concatenate([[True], keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=bool)
+        first = order[run_starts(keys[order])]
         self._keys, self._cells = keys[first], cells[first]
         self._used = np.zeros(len(self._keys), dtype=bool)
 
@@ -73,8 +73,7 @@ class PlacedTexts:
         cells = np.concatenate([self._cells, np.asarray(cells, dtype=np.int32)])
         used = np.concatenate([self._used, np.ones(len(keys) - len(self._used), dtype=bool)])
         order = np.argsort(keys, kind="stable")
-        keys, cells, used = keys[order], cells[order], used[order]
-        first = np.concatenate([[True], keys[1:] != keys[:-1]])
+        first = order[run_starts(keys[order])]
         self._keys, self._cells, self._used = keys[first], cells[first], used[first]
 
     def used(self) -> tuple[np.ndarray, np.ndarray]:
@@ -101,6 +100,11 @@ class TopicVectors:
     separate: bool
     options: TopicOptions
     placed: PlacedTexts = field(default_factory=PlacedTexts)
+
+    @cached_property
+    def _pieces(self):
+        # The day's vocabulary tokenised once, for the accounts' cells and the campaign pools' alike.
+        return self.embedder.word_pieces(self.day.tokens.words())
 
     def of(self, nodes: Nodes, group: np.ndarray):
         """A function from positions in ``nodes`` to their topic vectors (``group``: each node's template group)."""
@@ -140,7 +144,7 @@ class TopicVectors:
         if self.placed.placement != key:
             self.placed.reset(key)  # texts placed in another topic space tell nothing here
         words = TopicWords(self.day.tokens, group, nodes.uid, options=self.options)
-        pieces = self.embedder.word_pieces(self.day.tokens.words())
+        pieces = self._pieces
         for start in range(0, len(nodes), batch):
             part = np.arange(start, min(len(nodes), start + batch))
             changed, keys, tokens, bounds = words.keys(part)

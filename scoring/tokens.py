@@ -11,6 +11,7 @@ they are what is left of its own wording.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from array import array
 
@@ -52,6 +53,7 @@ class TokenStore:
         self.head, self.tail = head, tail
         self._vocab: dict[str, int] = {"<gap>": GAP}
         self._by_id: list[str] = []
+        self._hashes = np.zeros(0, dtype=np.uint64)  # word_hashes() of the vocabulary so far
         # All sequences live in one flat int32 array and int64 offsets (n + 1), not one array object
         # per prompt: ~100 bytes of object overhead each was more than the tokens on a day of millions.
         self._tokens = np.zeros(0, dtype=np.int32)
@@ -288,6 +290,18 @@ class TokenStore:
     def words(self) -> list[str]:
         """The vocabulary, indexed by token id."""
         return list(self._vocab)
+
+    def word_hashes(self) -> np.ndarray:
+        """Per token id, a 64-bit hash of its word (uint64): the same word hashes the same in every
+        store, whatever its id there (what days compare their wording by). Only words new since the
+        last call are hashed."""
+        words = self._vocab
+        if len(self._hashes) < len(words):
+            new = list(words)[len(self._hashes):]
+            self._hashes = np.concatenate([self._hashes, np.fromiter(
+                (int.from_bytes(hashlib.blake2b(w.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+                 for w in new), dtype=np.uint64, count=len(new))])
+        return self._hashes
 
     def alphabetic(self) -> np.ndarray:
         """Per token id, whether the token is a word of letters only (not a number, punctuation or the gap)."""

@@ -18,8 +18,6 @@ as they are.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -62,7 +60,6 @@ class TopicWords:
         self._generic = generic_words(store)
         self._vocab = max(1, len(self._generic))
         self._recurring = self._recurring_keys(share=share, min_count=min_count)
-        self._hashes: np.ndarray | None = None  # per token id, a hash of its word (for keys)
         n = len(self._node_uid)
         self._changed = np.zeros(n, dtype=bool)
         for lo in range(0, n, batch):
@@ -109,16 +106,9 @@ class TopicWords:
         starts = bounds[:-1]
         position = np.arange(len(tokens)) - np.repeat(starts, n_kept)
         powers = np.cumprod(np.full(int(position.max(initial=0)) + 1, _HASH_BASE, dtype=np.uint64))
-        terms = self._word_hashes()[tokens] * powers[position]
+        terms = self._store.word_hashes()[tokens] * powers[position]
         keys = np.add.reduceat(terms, starts) if len(terms) else np.zeros(0, dtype=np.uint64)
         return positions, _mix(keys ^ n_kept.astype(np.uint64)), tokens, bounds
-
-    def _word_hashes(self) -> np.ndarray:
-        if self._hashes is None:
-            self._hashes = np.fromiter(
-                (int.from_bytes(hashlib.blake2b(w.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
-                 for w in self._store.words()), dtype=np.uint64)
-        return self._hashes
 
     def _drop_mask(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The nodes' tokens laid out node after node, their bounds, and which tokens are dropped."""
